@@ -132,6 +132,9 @@ class Alert:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Alert":
         d = dict(d)
+        for name in ("departments", "post_keys", "history"):
+            if d.get(name) == {}:  # Lua's cjson writes an empty list as {}
+                d[name] = []
         d["severity"] = Severity(d["severity"])
         d["status"] = AlertStatus(d["status"])
         return cls(**d)

@@ -1,0 +1,91 @@
+"""Per-minute aggregates: how scored posts become counters, and how rules read them back.
+
+A counter's name is "metric|dim=value|dim=value" with dims in a fixed order, written for
+every subset of a post's dims, so any filter plus group-by is one exact lookup.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from itertools import combinations
+
+from bot.models import Post, Scores
+
+DIMS = ("channel", "language", "region", "topic")
+METRICS = ("n", "neg", "reach")
+
+
+def field(metric: str, dims: dict[str, str]) -> str:
+    return "|".join([metric] + [f"{k}={dims[k]}" for k in sorted(dims)])
+
+
+def parse_field(name: str) -> tuple[str, dict[str, str]]:
+    metric, *parts = name.split("|")
+    return metric, dict(p.split("=", 1) for p in parts)
+
+
+def post_dims(post: Post, scores: Scores) -> dict[str, str]:
+    dims = {"channel": post.channel, "language": scores.language}
+    if scores.region:
+        dims["region"] = scores.region
+    if scores.topic:
+        dims["topic"] = scores.topic
+    return dims
+
+
+def _subsets(dims: dict[str, str]):
+    keys = sorted(dims)
+    for size in range(len(keys) + 1):
+        for combo in combinations(keys, size):
+            yield {k: dims[k] for k in combo}
+
+
+def increments(
+    posts: list[Post], scores: list[Scores], tags: list[list[str]]
+) -> dict[tuple[int, str], float]:
+    """Counter increments for a scored batch: (minute, field) -> amount.
+
+    `tags` are the keyword rules each post matched; they count as an extra `rule` dim.
+    """
+    out: dict[tuple[int, str], float] = defaultdict(float)
+    for post, s, rule_names in zip(posts, scores, tags):
+        minute = int(post.created_at // 60)
+        negative = 1.0 if s.sentiment == "negative" else 0.0
+        for sub in _subsets(post_dims(post, s)):
+            out[(minute, field("n", sub))] += 1
+            out[(minute, field("neg", sub))] += negative
+            out[(minute, field("reach", sub))] += s.reach
+            for rule in rule_names:
+                out[(minute, field("n", {**sub, "rule": rule}))] += 1
+    return dict(out)
+
+
+class Window:
+    """Aggregates of a range of minutes, read-only, with the sums rules ask for."""
+
+    def __init__(self, minutes: dict[int, dict[str, float]]):
+        self.minutes = minutes
+        self._parsed: dict[int, list[tuple[str, dict[str, str], float]]] = {}
+
+    def _rows(self, minute: int):
+        if minute not in self._parsed:
+            self._parsed[minute] = [(*parse_field(f), v) for f, v in self.minutes.get(minute, {}).items()]
+        return self._parsed[minute]
+
+    def total(self, metric: str, dims: dict[str, str], first: int, last: int) -> float:
+        """Sum of one counter over minutes first..last (inclusive)."""
+        name = field(metric, dims)
+        return sum(self.minutes.get(m, {}).get(name, 0.0) for m in range(first, last + 1))
+
+    def groups(self, metric: str, dims: dict[str, str], group_by: list[str], first: int, last: int) -> dict[tuple, float]:
+        """Sums per value of the group-by dims, for counters that match `dims` exactly otherwise."""
+        if not group_by:
+            return {(): self.total(metric, dims, first, last)}
+        wanted = set(dims) | set(group_by)
+        out: dict[tuple, float] = defaultdict(float)
+        for m in range(first, last + 1):
+            for met, d, v in self._rows(m):
+                if met != metric or set(d) != wanted or any(d[k] != dims[k] for k in dims):
+                    continue
+                out[tuple(d[g] for g in group_by)] += v
+        return dict(out)

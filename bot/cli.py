@@ -1,0 +1,107 @@
+"""The `sitroom` command: serve, worker, replay, demo, ask."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+
+from bot.yamlfile import YamlError
+
+log = logging.getLogger("sitroom")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="sitroom", description="Crisis early warning for your own social channels.")
+    p.add_argument("--config", help="config file (default: $SITROOM_CONFIG or ./config.yaml)")
+    p.add_argument("-v", "--verbose", action="store_true", help="log debug details")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("serve", help="ingestion endpoints, health check and the local situation room")
+    s.add_argument("--host")
+    s.add_argument("--port", type=int)
+
+    w = sub.add_parser("worker", help="score posts and evaluate rules (an RQ SimpleWorker)")
+    w.add_argument("--burst", action="store_true", help="stop when the queue is empty")
+
+    r = sub.add_parser("replay", help="feed a recorded stream (JSONL or CSV) through the pipeline")
+    r.add_argument("file")
+    r.add_argument("--speed", type=float, default=0, help="time compression (60 = an hour per minute; 0 = as fast as possible)")
+    r.add_argument("--url", help="post to a running `sitroom serve` (signed) instead of writing to Redis directly")
+
+    d = sub.add_parser("demo", help="the demo scenario: embedded Redis, web, worker and a synthetic day")
+    d.add_argument("--headless", action="store_true", help="no browser: JSON lines per alert and a summary; exit 0 if all incidents were caught")
+    d.add_argument("--duration", type=float, default=90, help="wall-clock seconds for the simulated day (default 90)")
+    d.add_argument("--scale", type=float, default=1.0, help="traffic volume factor (default 1.0)")
+    d.add_argument("--port", type=int, help="web port (default from config, or a free one)")
+
+    a = sub.add_parser("ask", help="send one chat message to the bot and print its answer")
+    a.add_argument("text")
+    a.add_argument("--department")
+    a.add_argument("--user", default=os.environ.get("USER", "cli"))
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else os.environ.get("SITROOM_LOG_LEVEL", "INFO").upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        datefmt="%H:%M:%S",
+    )
+    if args.config:
+        os.environ["SITROOM_CONFIG"] = os.path.abspath(args.config)
+    try:
+        return _run(args)
+    except YamlError as e:
+        print("sitroom: cannot start, the configuration has problems:", file=sys.stderr)
+        for problem in e.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _run(args) -> int:
+    if args.command == "demo":
+        from bot.demo import runner
+
+        return runner.run(headless=args.headless, duration=args.duration, scale=args.scale, port=args.port)
+
+    from bot.context import Context
+
+    ctx = Context.create()
+    if args.command == "serve":
+        return _serve(ctx, args.host, args.port)
+    if args.command == "worker":
+        from bot import worker
+
+        worker.run(ctx, burst=args.burst)
+        return 0
+    if args.command == "replay":
+        from bot import replay
+
+        stats = replay.run(ctx, args.file, speed=args.speed, url=args.url)
+        print(f"replayed {stats['sent']} posts: {stats['accepted']} accepted, {stats['duplicates']} duplicates")
+        return 0
+    if args.command == "ask":
+        from bot import commands
+
+        reply = commands.handle(ctx, commands.Request(args.text, args.user, args.department, "cli"))
+        print(reply.text)
+        return 0
+    raise AssertionError(args.command)
+
+
+def _serve(ctx, host: str | None, port: int | None) -> int:
+    import uvicorn
+
+    from bot.web import create_app
+
+    app = create_app(ctx)
+    host = host or ctx.cfg.server.host
+    port = port or ctx.cfg.server.port
+    print(f"situation room: http://{host}:{port}/?token={app.state.room_token}", flush=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+    return 0

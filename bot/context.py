@@ -1,0 +1,45 @@
+"""Everything a sitroom process needs, created once: config, store, rules, queues."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import redis
+from rq import Queue
+
+from bot import config as config_mod
+from bot import redisconn
+from bot.config import Config
+from bot.store import Store
+from rules import loader as rules_loader
+
+log = logging.getLogger("sitroom")
+SCORING_QUEUE = "sitroom-scoring"
+
+
+@dataclass
+class Context:
+    cfg: Config
+    redis: redis.Redis
+    store: Store
+    rules: list
+    scoring: Queue
+    redis_url: str
+    rules_path: Path = field(default=Path("rules"))
+
+    @classmethod
+    def create(cls, config_path: str | Path | None = None, redis_url: str | None = None) -> "Context":
+        """Load and validate config and rules, connect to Redis; raises YamlError on bad files."""
+        cfg = config_mod.load(config_path)
+        rules_path = config_mod.rules_dir(cfg)
+        rules = rules_loader.load(rules_path, cfg)
+        redis_url = redis_url or redisconn.url()
+        client = redisconn.connect(redis_url)
+        queue = Queue(SCORING_QUEUE, connection=client)
+        return cls(cfg, client, Store(client), rules, queue, redis_url, rules_path)
+
+    def department_language(self, name: str | None) -> str:
+        dept = self.cfg.department(name) if name else None
+        return dept.language if dept else "en"

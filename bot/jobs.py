@@ -1,0 +1,43 @@
+"""RQ jobs. Workers run them in-process (SimpleWorker), so the model loads once per worker."""
+
+from __future__ import annotations
+
+import logging
+
+from rq import get_current_job
+
+from bot import ingest, scoring
+
+log = logging.getLogger("sitroom.jobs")
+_state = None  # (ctx, scorer, evaluator) of this worker process
+
+
+def prepare(ctx, scorer=None) -> None:
+    """Load the detectors for this process before the first job arrives."""
+    global _state
+    if scorer is None:
+        from detectors.scorer import Scorer
+
+        scorer = Scorer.from_config(ctx.cfg)
+    _state = (ctx, scorer, scoring.Evaluator(ctx))
+
+
+def _worker_state():
+    if _state is None:
+        from bot.context import Context
+
+        prepare(Context.create())
+    return _state
+
+
+def score_pending() -> int:
+    """Score the next batch of pending posts; queue a follow-up while posts keep waiting."""
+    ctx, scorer, evaluator = _worker_state()
+    owner = get_current_job().id
+    ctx.store.clear_scoring_request()  # before claiming: posts that arrive later ask again
+    keys = ctx.store.claim_batch(owner, ctx.cfg.detectors.batch_size)
+    done = scoring.process(ctx, scorer, evaluator, keys) if keys else 0
+    ctx.store.release_batch(owner)
+    if ctx.store.pending_count():
+        ingest.request_scoring(ctx)
+    return done

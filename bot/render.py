@@ -1,0 +1,86 @@
+"""Alerts as cards: one platform-neutral description that every adapter translates."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.config import Config
+from bot.durations import format_duration
+from bot.models import Alert, AlertStatus
+from bot.texts import say
+
+
+def label_title(cfg: Config, dim: str, value: str, lang: str) -> str:
+    """A human name for a topic, region or channel value."""
+    if dim == "topic" and (t := cfg.topic(value)):
+        return getattr(t.title, lang)
+    if dim == "region" and (r := cfg.region(value)):
+        return r.title
+    if dim == "channel" and (s := cfg.source(value)):
+        return s.title or s.account
+    return value
+
+
+def local_time(cfg: Config, ts: float | None) -> str:
+    if ts is None:
+        return ""
+    return datetime.fromtimestamp(ts, ZoneInfo(cfg.timezone)).strftime("%H:%M")
+
+
+def title(cfg: Config, alert: Alert, lang: str, rule=None) -> str:
+    """The alert's one-line headline in `lang`."""
+    values = {
+        "topic": label_title(cfg, "topic", alert.labels.get("topic", ""), lang) or "?",
+        "region": label_title(cfg, "region", alert.labels.get("region", ""), lang) or say("card.everywhere", lang),
+        "channel": label_title(cfg, "channel", alert.labels.get("channel", ""), lang),
+        "current": _num(alert.current),
+        "baseline": _num(alert.baseline or 0),
+        "window": format_duration(alert.window_s),
+        "factor": f"{alert.current / alert.baseline:.0f}×" if alert.baseline else "∞",
+    }
+    template = alert.summary.get(lang)
+    if template:
+        try:
+            return template.format(**values)
+        except (KeyError, IndexError, ValueError):  # a bad placeholder must not hide the alert
+            return template
+    what = ", ".join(label_title(cfg, k, v, lang) for k, v in alert.labels.items()) or alert.rule
+    return say("generic.message", lang, what=what)
+
+
+def _num(x: float) -> str:
+    return f"{x:.0f}" if abs(x) >= 10 or x == int(x) else f"{x:.1f}"
+
+
+def card(cfg: Config, alert: Alert, lang: str, posts: list[dict] | None = None) -> dict:
+    """Everything a platform needs to show the alert, already in the reader's language."""
+    region = alert.labels.get("region")
+    where = label_title(cfg, "region", region, lang) if region else say("card.everywhere", lang)
+    window = format_duration(alert.window_s)
+    if alert.baseline is not None:
+        size = say("card.size", lang, current=_num(alert.current), window=window, baseline=_num(alert.baseline))
+    else:
+        size = say("card.size_nobase", lang, current=_num(alert.current), window=window)
+    status_line = say("card.since", lang, time=local_time(cfg, alert.started_at))
+    if alert.status == AlertStatus.ACKNOWLEDGED:
+        status_line = say("card.acked", lang, who=alert.acked_by, via=alert.acked_via, time=local_time(cfg, alert.acked_at))
+    elif alert.status == AlertStatus.RESOLVED:
+        status_line = say("card.resolved", lang, time=local_time(cfg, alert.resolved_at))
+    return {
+        "id": alert.id,
+        "severity": alert.severity.value,
+        "severity_label": say(f"severity.{alert.severity.value}", lang),
+        "status": alert.status.value,
+        "status_label": say(f"status.{alert.status.value}", lang),
+        "title": title(cfg, alert, lang),
+        "where": say("card.where", lang, where=where),
+        "size": size,
+        "status_line": status_line,
+        "departments": alert.departments,
+        "posts_label": say("card.posts", lang),
+        "posts": posts or [],
+        "can_ack": alert.status == AlertStatus.FIRING,
+        "ack_label": say("button.ack", lang),
+        "started_at": alert.started_at,
+    }

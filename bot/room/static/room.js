@@ -1,0 +1,162 @@
+// The local situation room: one channel per department, live alert cards, and a chat box
+// that talks to the same command layer as Slack, Teams and Telegram.
+"use strict";
+
+const state = { departments: [], alerts: new Map(), chat: {}, current: null };
+const $ = (id) => document.getElementById(id);
+
+function me() {
+  return $("me").value.trim();
+}
+
+function language() {
+  const dept = state.departments.find((d) => d.name === state.current);
+  return dept ? dept.language : "en";
+}
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === "class") node.className = v;
+    else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+    else node.setAttribute(k, v);
+  }
+  for (const child of children) node.append(child);
+  return node;
+}
+
+function renderDepartments() {
+  const nav = $("departments");
+  nav.replaceChildren();
+  for (const d of state.departments) {
+    const open = [...state.alerts.values()].filter(
+      (a) => a.departments.includes(d.name) && a.cards.en.status !== "resolved").length;
+    const button = el("button", { class: d.name === state.current ? "active" : "", "data-department": d.name,
+      onclick: () => select(d.name) }, el("span", {}, "# " + d.name));
+    if (open) button.append(el("span", { class: "badge" }, String(open)));
+    nav.append(button);
+  }
+}
+
+function renderAlerts() {
+  const lang = language();
+  const list = [...state.alerts.values()]
+    .filter((a) => a.departments.includes(state.current))
+    .sort((a, b) => b.id - a.id);
+  const box = $("alerts");
+  box.replaceChildren();
+  if (!list.length) box.append(el("p", { class: "empty" }, lang === "de" ? "Keine Alarme." : "No alerts."));
+  for (const a of list) {
+    const c = a.cards[lang] || a.cards.en;
+    const card = el("article", { class: `card ${c.severity} ${c.status}`, "data-alert": String(c.id) },
+      el("div", { class: "top" }, el("span", { class: "sev" }, c.severity_label), el("span", { class: "num" }, "#" + c.id)),
+      el("h3", {}, c.title),
+      el("div", { class: "meta" }, c.where, " · ", c.size));
+    for (const p of c.posts) {
+      card.append(el("blockquote", {}, p.text, el("small", {}, p.author ? " — " + p.author : "")));
+    }
+    const status = el("div", { class: "status" }, el("span", { class: "status-line" }, c.status_line));
+    if (c.can_ack) status.append(el("button", { class: "ack", onclick: () => acknowledge(c.id) }, c.ack_label));
+    card.append(status);
+    box.append(card);
+  }
+  const open = list.filter((a) => a.cards.en.status !== "resolved").length;
+  $("open-count").textContent = lang === "de" ? `${open} offen` : `${open} open`;
+}
+
+function renderChat() {
+  const box = $("messages");
+  box.replaceChildren();
+  for (const m of state.chat[state.current] || []) {
+    box.append(el("li", { class: m.bot ? "bot" : "" }, el("span", { class: "from" }, m.from), m.text));
+  }
+  box.scrollTop = box.scrollHeight;
+}
+
+function select(name) {
+  state.current = name;
+  const dept = state.departments.find((d) => d.name === name);
+  $("channel-title").textContent = dept ? `# ${dept.name} — ${dept.title}` : "";
+  document.documentElement.lang = language();
+  renderDepartments();
+  renderAlerts();
+  renderChat();
+  history.replaceState(null, "", "#" + name);
+}
+
+async function post(path, body) {
+  const response = await fetch(path, { method: "POST", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(body) });
+  const data = await response.json();
+  if (!response.ok) throw new Error((data.problems || [data.detail]).join("; "));
+  return data;
+}
+
+function needName() {
+  if (me()) return false;
+  $("me").focus();
+  $("me").placeholder = language() === "de" ? "Bitte Namen eingeben" : "Please enter your name";
+  return true;
+}
+
+async function acknowledge(id) {
+  if (needName()) return;
+  try {
+    const data = await post("/room/api/ack", { alert_id: id, user: me(), department: state.current });
+    addLocal(data.reply);
+  } catch (e) {
+    addLocal(String(e.message));
+  }
+}
+
+function addLocal(text) {
+  // Ack answers are personal: shown to the person who pressed the button, not stored.
+  (state.chat[state.current] ||= []).push({ from: "sitroom", text, bot: true });
+  renderChat();
+}
+
+async function ask(event) {
+  event.preventDefault();
+  const text = $("text").value.trim();
+  if (!text || needName()) return;
+  $("text").value = "";
+  try {
+    await post("/room/api/chat", { department: state.current, user: me(), text });
+  } catch (e) {
+    addLocal(String(e.message));
+  }
+}
+
+function listen() {
+  const source = new EventSource("/room/api/events");
+  source.onopen = () => { $("connection").textContent = "live"; };
+  source.onerror = () => { $("connection").textContent = "reconnecting…"; };
+  source.onmessage = (message) => {
+    const event = JSON.parse(message.data);
+    if (event.type === "alert") {
+      state.alerts.set(event.id, event);
+      renderDepartments();
+      renderAlerts();
+    } else if (event.type === "chat" && state.current) {
+      (state.chat[event.department] ||= []).push(event.message);
+      if (event.department === state.current) renderChat();
+    }
+  };
+}
+
+async function start() {
+  $("me").value = localStorage.getItem("sitroom-name") || "";
+  $("me").addEventListener("input", () => localStorage.setItem("sitroom-name", me()));
+  $("ask").addEventListener("submit", ask);
+  listen(); // before loading the state, so that nothing between the two is missed
+  const response = await fetch("/room/api/state");
+  const data = await response.json();
+  $("org").textContent = `${data.organisation} · sitroom`;
+  state.departments = data.departments;
+  state.chat = data.chat;
+  for (const a of data.alerts) if (!state.alerts.has(a.id)) state.alerts.set(a.id, a);
+  const wanted = location.hash.slice(1);
+  select(state.departments.some((d) => d.name === wanted) ? wanted : state.departments[0].name);
+}
+
+start();

@@ -1,0 +1,66 @@
+"""One scoring step: score a batch, store scores and aggregates, then evaluate the rules."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from bot import aggregates, alerting
+from bot.aggregates import Window
+from rules import engine
+
+log = logging.getLogger("sitroom.scoring")
+
+
+class Evaluator:
+    """Reads aggregate windows for the rule engine, keeping closed minutes in memory."""
+
+    def __init__(self, ctx):
+        self.ctx = ctx
+        self._cache: dict[int, dict[str, float]] = {}
+
+    def evaluate(self, touched: set[int]) -> list:
+        """Run every rule at the current watermark; returns the alerts that changed."""
+        ctx = self.ctx
+        now = ctx.store.watermark()
+        if not now or not ctx.rules:
+            return []
+        last = int(now // 60)
+        first = last - engine.span_minutes(ctx.rules)
+        for m in touched:  # minutes this worker just wrote to are stale in the cache
+            self._cache.pop(m, None)
+        # Other workers may write to recent minutes too: always reread the last few.
+        wanted = [m for m in range(first, last + 1) if m not in self._cache or m > last - 3]
+        self._cache.update(ctx.store.load_aggregates(wanted))
+        for m in [m for m in self._cache if m < first]:
+            del self._cache[m]
+        with ctx.store.rules_lock():
+            actions = engine.evaluate(ctx.rules, Window(self._cache), ctx.store.open_alerts_by_fingerprint(), now)
+            return alerting.apply(ctx, actions)
+
+
+def process(ctx, scorer, evaluator: Evaluator, storage_keys: list[str]) -> int:
+    """Score the posts behind storage_keys and run the rules; returns how many were scored."""
+    started = time.perf_counter()
+    loaded = ctx.store.load_posts(storage_keys)
+    present = [(k, item[0]) for k, item in zip(storage_keys, loaded) if item is not None]
+    if not present:
+        return 0
+    keys = [k for k, _ in present]
+    posts = [p for _, p in present]
+    scores = scorer.score(posts)
+    tags = [engine.tag(ctx.rules, p.text) for p in posts]
+    incs = aggregates.increments(posts, scores, tags)
+    tops = [(int(p.created_at // 60), k, s.reach) for k, p, s in zip(keys, posts, scores)]
+    ctx.store.save_scored(
+        keys,
+        scores,
+        incs,
+        tops,
+        max(p.created_at for p in posts),
+        ctx.cfg.retention.aggregates,
+        ctx.cfg.retention.posts,
+    )
+    evaluator.evaluate({m for m, _ in incs})
+    log.debug("scored %d posts in %.0f ms", len(posts), (time.perf_counter() - started) * 1000)
+    return len(posts)

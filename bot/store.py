@@ -1,0 +1,275 @@
+"""The only module that knows Redis key names. Everything else calls these functions."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from typing import Any, Iterable
+
+import redis
+
+from bot.models import Alert, AlertStatus, Post, Scores
+
+PREFIX = "sitroom:"
+# Key templates, all in one place (as rq does it).
+POST = PREFIX + "post:{key}"  # hash: post (json), scores (json)
+PENDING = PREFIX + "pending"  # list of post keys waiting to be scored
+BATCH = PREFIX + "batch:{owner}"  # list of post keys a scoring job has claimed
+SCORING_REQUESTED = PREFIX + "scoring-requested"  # flag: a scoring job is on its way
+AGG = PREFIX + "agg:{minute}"  # hash: "metric|dim=value|..." -> number, one per event-time minute
+TOP = PREFIX + "top:{minute}"  # zset: post key -> reach, the minute's posts
+WATERMARK = PREFIX + "watermark"  # newest event time scored
+STATS = PREFIX + "stats"  # hash of counters
+ALERT = PREFIX + "alert:{id}"  # json
+ALERT_SEQ = PREFIX + "alert-seq"
+ALERTS = PREFIX + "alerts"  # zset: id -> created wall time
+ALERT_FP = PREFIX + "alert-fp:{fingerprint}"  # id of the open alert with this fingerprint
+RULES_LOCK = PREFIX + "rules-lock"
+CHAT = PREFIX + "chat:{department}"  # list of chat messages, newest last
+SECRET = PREFIX + "secret:{name}"  # installation-wide random secrets (room token, pseudonym key)
+EVENTS = PREFIX + "events"  # pub/sub channel of alert and chat events
+CHAT_KEEP = 200
+
+_ACCEPT = """
+local fresh = {}
+for i, key in ipairs(KEYS) do
+  if redis.call('HSETNX', key, 'post', ARGV[i + 1]) == 1 then
+    redis.call('EXPIRE', key, ARGV[1])
+    redis.call('RPUSH', ARGV[#ARGV], key)
+    fresh[i] = 1
+  else
+    fresh[i] = 0
+  end
+end
+return fresh
+"""
+
+# A job claims a batch into a list of its own, so a retry of the same job finds it again.
+_CLAIM = """
+local mine = redis.call('LRANGE', KEYS[2], 0, -1)
+if #mine > 0 then return mine end
+local taken = redis.call('LPOP', KEYS[1], ARGV[1])
+if not taken then return {} end
+redis.call('RPUSH', KEYS[2], unpack(taken))
+return taken
+"""
+
+_MAX = """
+local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tonumber(ARGV[1]) > cur then redis.call('SET', KEYS[1], ARGV[1]) end
+return redis.call('GET', KEYS[1])
+"""
+
+# First acknowledgement wins; the second caller learns who was first.
+_ACK = """
+local raw = redis.call('GET', KEYS[1])
+if not raw then return {0, ''} end
+local a = cjson.decode(raw)
+if a['status'] ~= 'firing' then return {2, raw} end
+a['status'] = 'acknowledged'
+a['acked_by'] = ARGV[1]
+a['acked_via'] = ARGV[2]
+a['acked_at'] = tonumber(ARGV[3])
+table.insert(a['history'], {at = tonumber(ARGV[3]), action = 'acknowledged', by = ARGV[1], via = ARGV[2]})
+raw = cjson.encode(a)
+redis.call('SET', KEYS[1], raw, 'KEEPTTL')
+return {1, raw}
+"""
+
+
+class Store:
+    """Redis access for posts, aggregates, alerts and chat."""
+
+    def __init__(self, client: redis.Redis):
+        self.r = client
+        self._accept = client.register_script(_ACCEPT)
+        self._claim = client.register_script(_CLAIM)
+        self._max = client.register_script(_MAX)
+        self._ack = client.register_script(_ACK)
+
+    # --- posts -------------------------------------------------------------------------
+    def accept(self, posts: list[Post], retention_s: int) -> list[bool]:
+        """Write new posts and queue them for scoring in one atomic step; True = new."""
+        if not posts:
+            return []
+        keys = [POST.format(key=p.key) for p in posts]
+        args = [retention_s] + [json.dumps(p.to_dict(), ensure_ascii=False) for p in posts] + [PENDING]
+        fresh = [bool(x) for x in self._accept(keys=keys, args=args)]
+        pipe = self.r.pipeline(transaction=False)
+        pipe.hincrby(STATS, "accepted", sum(fresh))
+        pipe.hincrby(STATS, "duplicates", len(fresh) - sum(fresh))
+        pipe.execute()
+        return fresh
+
+    def request_scoring(self) -> bool:
+        """True when the caller should enqueue a scoring job (none is on its way)."""
+        return bool(self.r.set(SCORING_REQUESTED, "1", nx=True, ex=10))
+
+    def clear_scoring_request(self) -> None:
+        self.r.delete(SCORING_REQUESTED)
+
+    def claim_batch(self, owner: str, size: int) -> list[str]:
+        """Post keys for one scoring job; the same ones again if the job is retried."""
+        taken = self._claim(keys=[PENDING, BATCH.format(owner=owner)], args=[size])
+        return [k.decode() for k in taken]
+
+    def release_batch(self, owner: str) -> None:
+        self.r.delete(BATCH.format(owner=owner))
+
+    def requeue_batches(self, is_alive) -> int:
+        """Put back the batches of jobs that died for good; returns how many posts moved."""
+        moved = 0
+        for key in self.r.scan_iter(BATCH.format(owner="*")):
+            owner = key.decode().rsplit(":", 1)[1]
+            if is_alive(owner):
+                continue
+            items = self.r.lrange(key, 0, -1)
+            if items:
+                pipe = self.r.pipeline()
+                pipe.rpush(PENDING, *items)
+                pipe.delete(key)
+                pipe.execute()
+                moved += len(items)
+        return moved
+
+    def pending_count(self) -> int:
+        return self.r.llen(PENDING)
+
+    def load_posts(self, keys: Iterable[str]) -> list[tuple[Post, Scores | None] | None]:
+        """Posts (and their scores, once scored) for storage keys; None where expired."""
+        pipe = self.r.pipeline(transaction=False)
+        for k in keys:
+            pipe.hmget(k, "post", "scores")
+        out = []
+        for raw_post, raw_scores in pipe.execute():
+            if raw_post is None:
+                out.append(None)
+                continue
+            scores = Scores.from_dict(json.loads(raw_scores)) if raw_scores else None
+            out.append((Post.from_dict(json.loads(raw_post)), scores))
+        return out
+
+    def get_post(self, post_key: str) -> tuple[Post, Scores | None] | None:
+        return self.load_posts([POST.format(key=post_key)])[0]
+
+    def save_scored(
+        self,
+        keys: list[str],
+        scores: list[Scores],
+        aggregates: dict[tuple[int, str], float],
+        tops: list[tuple[int, str, float]],
+        event_time: float,
+        aggregate_ttl: int,
+        post_ttl: int,
+    ) -> None:
+        """Store a scored batch: scores per post, per-minute aggregates and top posts."""
+        pipe = self.r.pipeline(transaction=True)
+        for k, s in zip(keys, scores):
+            pipe.hset(k, "scores", json.dumps(s.to_dict(), ensure_ascii=False))
+        minutes = set()
+        for (minute, fld), value in aggregates.items():
+            pipe.hincrbyfloat(AGG.format(minute=minute), fld, value)
+            minutes.add(minute)
+        for minute, post_key, reach in tops:
+            pipe.zadd(TOP.format(minute=minute), {post_key: reach})
+            pipe.expire(TOP.format(minute=minute), post_ttl)
+        for minute in minutes:
+            pipe.expire(AGG.format(minute=minute), aggregate_ttl)
+        pipe.hincrby(STATS, "scored", len(keys))
+        pipe.execute()
+        self._max(keys=[WATERMARK], args=[event_time])
+
+    def watermark(self) -> float:
+        return float(self.r.get(WATERMARK) or 0)
+
+    def load_aggregates(self, minutes: Iterable[int]) -> dict[int, dict[str, float]]:
+        minutes = list(minutes)
+        pipe = self.r.pipeline(transaction=False)
+        for m in minutes:
+            pipe.hgetall(AGG.format(minute=m))
+        return {
+            m: {k.decode(): float(v) for k, v in raw.items()} for m, raw in zip(minutes, pipe.execute())
+        }
+
+    def top_posts(self, minutes: Iterable[int], per_minute: int = 20) -> list[tuple[str, float]]:
+        """The highest-reach post keys (storage keys) of the given minutes, best first."""
+        pipe = self.r.pipeline(transaction=False)
+        for m in minutes:
+            pipe.zrevrange(TOP.format(minute=m), 0, per_minute - 1, withscores=True)
+        found = [(k.decode(), s) for rows in pipe.execute() for k, s in rows]
+        return sorted(found, key=lambda kv: -kv[1])
+
+    def stats(self) -> dict[str, int]:
+        return {k.decode(): int(v) for k, v in self.r.hgetall(STATS).items()}
+
+    # --- alerts ------------------------------------------------------------------------
+    def new_alert_id(self) -> int:
+        return int(self.r.incr(ALERT_SEQ))
+
+    def save_alert(self, alert: Alert, retention_s: int) -> None:
+        pipe = self.r.pipeline(transaction=True)
+        pipe.set(ALERT.format(id=alert.id), json.dumps(alert.to_dict(), ensure_ascii=False), ex=retention_s)
+        pipe.zadd(ALERTS, {str(alert.id): alert.created_wall}, nx=True)
+        fp_key = ALERT_FP.format(fingerprint=alert.fingerprint)
+        if alert.status == AlertStatus.RESOLVED:
+            pipe.delete(fp_key)
+        else:
+            pipe.set(fp_key, alert.id)
+        pipe.execute()
+
+    def get_alert(self, alert_id: int) -> Alert | None:
+        raw = self.r.get(ALERT.format(id=alert_id))
+        return Alert.from_dict(json.loads(raw)) if raw else None
+
+    def open_alerts_by_fingerprint(self) -> dict[str, Alert]:
+        return {a.fingerprint: a for a in self.alerts(open_only=True)}
+
+    def alerts(self, open_only: bool = False, department: str | None = None, limit: int = 200) -> list[Alert]:
+        """Alerts, newest first."""
+        ids = self.r.zrevrange(ALERTS, 0, limit * 4 - 1)
+        if not ids:
+            return []
+        raws = self.r.mget([ALERT.format(id=i.decode()) for i in ids])
+        out = []
+        for raw in raws:
+            if not raw:
+                continue
+            a = Alert.from_dict(json.loads(raw))
+            if open_only and a.status == AlertStatus.RESOLVED:
+                continue
+            if department and department not in a.departments:
+                continue
+            out.append(a)
+        return out[:limit]
+
+    def ack_alert(self, alert_id: int, user: str, via: str) -> tuple[str, Alert | None]:
+        """'acknowledged', 'already' (someone was first or it is resolved) or 'missing'."""
+        code, raw = self._ack(keys=[ALERT.format(id=alert_id)], args=[user, via, time.time()])
+        alert = Alert.from_dict(json.loads(raw)) if raw else None
+        return {0: "missing", 1: "acknowledged", 2: "already"}[int(code)], alert
+
+    # --- rule evaluation ---------------------------------------------------------------
+    def rules_lock(self, timeout_s: int = 30):
+        """One rule evaluation at a time across all workers."""
+        return self.r.lock(RULES_LOCK, timeout=timeout_s, blocking_timeout=timeout_s)
+
+    # --- events and chat ---------------------------------------------------------------
+    def publish(self, event: dict[str, Any]) -> None:
+        self.r.publish(EVENTS, json.dumps(event, ensure_ascii=False))
+
+    def append_chat(self, department: str, message: dict[str, Any]) -> None:
+        key = CHAT.format(department=department)
+        pipe = self.r.pipeline()
+        pipe.rpush(key, json.dumps(message, ensure_ascii=False))
+        pipe.ltrim(key, -CHAT_KEEP, -1)
+        pipe.execute()
+
+    def chat_history(self, department: str) -> list[dict[str, Any]]:
+        return [json.loads(m) for m in self.r.lrange(CHAT.format(department=department), 0, -1)]
+
+    def secret(self, name: str) -> str:
+        """A random secret created once per installation and shared by every process."""
+        key = SECRET.format(name=name)
+        self.r.set(key, secrets.token_urlsafe(18), nx=True)
+        return self.r.get(key).decode()

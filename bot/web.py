@@ -1,0 +1,234 @@
+"""`sitroom serve`: ingestion endpoints, health, and the local situation room."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from pathlib import Path
+
+import redis.asyncio as aioredis
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, StreamingResponse
+from fastapi.staticfiles import StaticFiles
+from rq import Worker
+
+from bot import commands, ingest, render, store
+from bot.models import Alert
+from bot.sources import InputError, facebook, generic, verify_hmac_sha256, x
+
+log = logging.getLogger("sitroom.web")
+STATIC = Path(__file__).parent / "room" / "static"
+COOKIE = "sitroom_room"
+SIGNATURE_HEADER = "X-Sitroom-Signature-256"
+
+
+def create_app(ctx) -> FastAPI:
+    """The ASGI app for one Context."""
+    app = FastAPI(title="sitroom", docs_url="/api/docs", redoc_url=None)
+    app.state.ctx = ctx
+    room_token = ctx.cfg.secrets.room_token or ctx.store.secret("room")
+    app.state.room_token = room_token
+    max_body = ctx.cfg.server.max_body_bytes
+
+    @app.exception_handler(InputError)
+    async def _bad_input(request: Request, exc: InputError):
+        return JSONResponse({"error": "invalid input", "problems": exc.problems}, status_code=400)
+
+    async def body_of(request: Request) -> bytes:
+        declared = request.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > max_body:
+            raise HTTPException(413, f"body of {declared} bytes is over the limit of {max_body} bytes")
+        chunks, size = [], 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > max_body:
+                raise HTTPException(413, f"body is over the limit of {max_body} bytes")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def check_signature(body: bytes, secret: str | None, header: str | None, env_name: str) -> None:
+        if not secret:
+            raise HTTPException(503, f"this endpoint is off: set {env_name} to accept signed requests")
+        if not verify_hmac_sha256(secret, body, header):
+            raise HTTPException(401, "bad or missing signature: expected sha256=<hex HMAC-SHA256 of the body>")
+
+    def take(posts) -> JSONResponse:
+        ingest.check_channels(ctx.cfg, posts)
+        result = ingest.accept(ctx, posts)
+        return JSONResponse(result.to_dict(), status_code=202)
+
+    # --- ingestion ---------------------------------------------------------------------
+    @app.post("/ingest/posts", status_code=202)
+    async def ingest_posts(request: Request):
+        body = await body_of(request)
+        check_signature(body, ctx.cfg.secrets.ingest_secret, request.headers.get(SIGNATURE_HEADER), "SITROOM_INGEST_SECRET")
+        posts = generic.parse(body)
+        return await asyncio.to_thread(take, posts)
+
+    @app.post("/ingest/x", status_code=202)
+    async def ingest_x(request: Request, channel: str):
+        body = await body_of(request)
+        check_signature(body, ctx.cfg.secrets.ingest_secret, request.headers.get(SIGNATURE_HEADER), "SITROOM_INGEST_SECRET")
+        source = ctx.cfg.source(channel)
+        if source is None or source.platform != "x":
+            known = [s.name for s in ctx.cfg.sources if s.platform == "x"]
+            raise InputError([f"channel: '{channel}' is not an X source in config.yaml; known: {', '.join(known)}"])
+        return await asyncio.to_thread(take, x.parse(body, channel))
+
+    @app.get("/ingest/facebook")
+    async def facebook_handshake(request: Request):
+        token = ctx.cfg.secrets.facebook_verify_token
+        if not token:
+            raise HTTPException(503, "this endpoint is off: set FACEBOOK_VERIFY_TOKEN")
+        return PlainTextResponse(facebook.verify_challenge(request.query_params, token))
+
+    @app.post("/ingest/facebook")
+    async def ingest_facebook(request: Request):
+        body = await body_of(request)
+        check_signature(body, ctx.cfg.secrets.facebook_app_secret, request.headers.get("X-Hub-Signature-256"), "FACEBOOK_APP_SECRET")
+        pages = {s.account: s.name for s in ctx.cfg.sources if s.platform == "facebook"}
+        return await asyncio.to_thread(take, facebook.parse(body, pages.get))
+
+    @app.get("/healthz")
+    def healthz():
+        try:
+            ctx.redis.ping()
+        except Exception as e:  # any Redis failure means unhealthy, and says why
+            return JSONResponse({"ok": False, "redis": f"down: {e}"}, status_code=503)
+        workers = Worker.all(queue=ctx.scoring)
+        body = {
+            "ok": bool(workers),
+            "redis": "up",
+            "workers": len(workers),
+            "pending_posts": ctx.store.pending_count(),
+            "queued_jobs": ctx.scoring.count,
+            "failed_jobs": ctx.scoring.failed_job_registry.count,
+            **ctx.store.stats(),
+        }
+        return JSONResponse(body, status_code=200 if workers else 503)
+
+    # --- the local situation room ------------------------------------------------------
+    def authorised(request: Request) -> bool:
+        given = request.cookies.get(COOKIE) or request.headers.get("Authorization", "").removeprefix("Bearer ")
+        return given == room_token
+
+    def require_room(request: Request) -> None:
+        if not authorised(request):
+            raise HTTPException(401, "open the room with the link that `sitroom serve` printed (it carries the token)")
+
+    @app.get("/")
+    def room(request: Request, token: str | None = None):
+        if token is not None:
+            if token != room_token:
+                return HTMLResponse("<h1>Wrong room token</h1>", status_code=401)
+            response = RedirectResponse("/", status_code=303)
+            response.set_cookie(COOKIE, token, httponly=True, samesite="strict")
+            return response
+        if not authorised(request):
+            return HTMLResponse(
+                "<h1>sitroom</h1><p>Open the room with the link that <code>sitroom serve</code> printed.</p>",
+                status_code=401,
+            )
+        return FileResponse(STATIC / "index.html")
+
+    app.mount("/room/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/room/api/state")
+    def state(request: Request):
+        require_room(request)
+        departments = [{"name": d.name, "title": d.title, "language": d.language} for d in ctx.cfg.departments]
+        alerts = [cards_of(ctx, a) for a in ctx.store.alerts(limit=100)]
+        chats = {d.name: ctx.store.chat_history(d.name) for d in ctx.cfg.departments}
+        return {"organisation": ctx.cfg.organisation, "departments": departments, "alerts": alerts, "chat": chats}
+
+    @app.post("/room/api/ack")
+    async def ack(request: Request):
+        require_room(request)
+        data = await json_of(request, {"alert_id": int, "user": str})
+        dept = data.get("department")
+        lang = ctx.department_language(dept)
+        reply = await asyncio.to_thread(commands.acknowledge, ctx, data["alert_id"], data["user"], "room", lang)
+        return {"reply": reply.text, "lang": reply.lang}
+
+    @app.post("/room/api/chat")
+    async def chat(request: Request):
+        require_room(request)
+        data = await json_of(request, {"department": str, "user": str, "text": str})
+        if ctx.cfg.department(data["department"]) is None:
+            raise InputError([f"department: unknown department '{data['department']}'"])
+        return await asyncio.to_thread(talk, ctx, data)
+
+    @app.get("/room/api/events")
+    async def events(request: Request):
+        require_room(request)
+        return StreamingResponse(stream_events(ctx, request), media_type="text/event-stream")
+
+    return app
+
+
+async def json_of(request: Request, fields: dict[str, type]) -> dict:
+    """A JSON object with the given required fields of the given types, or a 400 naming the field."""
+    try:
+        data = json.loads(await request.body())
+    except ValueError as e:
+        raise InputError([f"body: not valid JSON: {e}"]) from None
+    if not isinstance(data, dict):
+        raise InputError(["body: expected a JSON object"])
+    problems = [
+        f"{name}: expected {kind.__name__}" for name, kind in fields.items()
+        if not isinstance(data.get(name), kind) or isinstance(data.get(name), bool)
+    ]
+    if problems:
+        raise InputError(problems)
+    return data
+
+
+def talk(ctx, data: dict) -> dict:
+    """One chat message from the room: answer it, keep both in the department's history."""
+    dept, user = data["department"], data["user"].strip()[:60] or "?"
+    question = {"from": user, "text": data["text"][:2000], "bot": False}
+    reply = commands.handle(ctx, commands.Request(data["text"][:2000], user, dept, "room"))
+    answer = {"from": "sitroom", "text": reply.text, "bot": True, "alerts": [a.id for a in reply.alerts]}
+    for message in (question, answer):
+        ctx.store.append_chat(dept, message)
+        ctx.store.publish({"type": "chat", "department": dept, "message": message})
+    return {"reply": reply.text, "lang": reply.lang}
+
+
+def cards_of(ctx, alert: Alert) -> dict:
+    """The alert as a card in each language, with its example posts."""
+    examples = []
+    for item in ctx.store.load_posts(store.POST.format(key=k) for k in alert.post_keys):
+        if item is not None:
+            post = item[0]
+            examples.append({"text": post.text[:280], "author": post.author_name, "channel": post.channel, "url": post.url})
+    return {
+        "id": alert.id,
+        "departments": alert.departments,
+        "cards": {lang: render.card(ctx.cfg, alert, lang, examples) for lang in ("de", "en")},
+    }
+
+
+async def stream_events(ctx, request: Request):
+    """Server-sent events: alert changes as cards, and chat messages."""
+    client = aioredis.from_url(ctx.redis_url)
+    pubsub = client.pubsub()
+    await pubsub.subscribe(store.EVENTS)
+    try:
+        yield "retry: 2000\n\n"
+        while not await request.is_disconnected():
+            message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+            if message is None:
+                yield ": keep-alive\n\n"
+                continue
+            event = json.loads(message["data"])
+            if event["type"] == "alert":
+                alert = Alert.from_dict(event["alert"])
+                payload = {"type": "alert", "change": event["change"], **(await asyncio.to_thread(cards_of, ctx, alert))}
+            else:
+                payload = event
+            yield f"data: {json.dumps(payload, ensure_ascii=False)}\n\n"
+    finally:
+        await pubsub.aclose()
+        await client.aclose()

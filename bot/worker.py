@@ -1,0 +1,35 @@
+"""`sitroom worker`: an RQ SimpleWorker with the scheduler on, detectors loaded up front."""
+
+from __future__ import annotations
+
+import logging
+
+from rq import SimpleWorker
+from rq.job import Job
+
+from bot import ingest, jobs
+
+log = logging.getLogger("sitroom.worker")
+
+
+def recover(ctx) -> int:
+    """Give batches whose job is gone back to the pending list.
+
+    RQ itself retries a job whose worker died, and the retry finds its batch again; a job
+    that failed for good stays visible in the failed registry with its batch until it expires.
+    """
+    moved = ctx.store.requeue_batches(lambda owner: Job.exists(owner, connection=ctx.redis))
+    if moved:
+        log.warning("requeued %d posts from scoring jobs that died", moved)
+    if ctx.store.pending_count():
+        ingest.request_scoring(ctx)
+    return moved
+
+
+def run(ctx, burst: bool = False, scorer=None) -> None:
+    """Load the model, recover lost batches, then work the scoring queue."""
+    jobs.prepare(ctx, scorer)
+    recover(ctx)
+    worker = SimpleWorker([ctx.scoring], connection=ctx.redis)
+    log.info("worker %s ready on queue %s", worker.name, ctx.scoring.name)
+    worker.work(burst=burst, with_scheduler=not burst, logging_level="WARNING")

@@ -1,0 +1,1 @@
+"""Escalation rules: the YAML files admins edit, their schema, and the engine that reads them."""

@@ -1,0 +1,137 @@
+"""The rule engine: a pure function of (rules, aggregates, open alerts, clock) -> actions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from statistics import fmean
+
+from bot.aggregates import Window
+from bot.models import Alert
+from rules.model import Keyword, Spike, Threshold
+
+_METRIC = {"count": "n", "negative_count": "neg", "reach": "reach"}
+
+
+@dataclass(frozen=True)
+class Fire:
+    """A rule's condition holds for one group: create the alert or refresh its evidence."""
+
+    rule: object
+    fingerprint: str
+    labels: dict[str, str]
+    current: float
+    baseline: float | None
+    at: float
+
+
+@dataclass(frozen=True)
+class Resolve:
+    """An open alert's condition has been quiet for the rule's resolve_after."""
+
+    alert: Alert
+    at: float
+
+
+def fingerprint(rule_name: str, labels: dict[str, str]) -> str:
+    return rule_name + "".join(f"|{k}={labels[k]}" for k in sorted(labels))
+
+
+def span_minutes(rules: list) -> int:
+    """How many minutes of aggregates an evaluation needs."""
+    need = [r.window + (r.baseline if isinstance(r, Spike) else 0) for r in rules]
+    return max(need, default=0) // 60
+
+
+def tag(rules: list, text: str) -> list[str]:
+    """Names of the keyword rules whose terms this text matches."""
+    out = []
+    for rule in rules:
+        if isinstance(rule, Keyword) and _matches(rule, text):
+            out.append(rule.name)
+    return out
+
+
+def _matches(rule: Keyword, text: str) -> bool:
+    compiled = _compiled(rule)
+    lowered = text.lower()
+    if compiled["any"] and not compiled["any"].search(lowered):
+        return False
+    if any(not p.search(lowered) for p in compiled["all"]):
+        return False
+    return not (compiled["none"] and compiled["none"].search(lowered))
+
+
+_patterns: dict[int, dict] = {}
+
+
+def _compiled(rule: Keyword) -> dict:
+    # Rules are frozen, so their patterns can be compiled once per rule object.
+    key = id(rule)
+    if key not in _patterns:
+        _patterns[key] = {
+            "any": rule.terms_pattern(rule.any),
+            "all": [rule.terms_pattern([t]) for t in rule.all],
+            "none": rule.terms_pattern(rule.none),
+        }
+    return _patterns[key]
+
+
+def evaluate(rules: list, window: Window, open_alerts: dict[str, Alert], now: float) -> list:
+    """Every rule against the aggregates up to `now` (event time): Fire and Resolve actions."""
+    actions: list = []
+    fired: set[str] = set()
+    last = int(now // 60)
+    for rule in rules:
+        for labels, current, baseline in _check(rule, window, last):
+            fp = fingerprint(rule.name, labels)
+            fired.add(fp)
+            all_labels = {**rule.match.dims(), **labels}
+            actions.append(Fire(rule, fp, all_labels, current, baseline, now))
+    by_name = {r.name: r for r in rules}
+    for fp, alert in open_alerts.items():
+        rule = by_name.get(alert.rule)
+        if fp not in fired and rule is not None and now - alert.updated_at >= rule.resolve_after:
+            actions.append(Resolve(alert, now))
+    return actions
+
+
+def _check(rule, window: Window, last: int):
+    """(group labels, current value, baseline) for each group where the rule's condition holds."""
+    minutes = rule.window // 60
+    first = last - minutes + 1
+    dims = rule.match.dims()
+    if isinstance(rule, Keyword):
+        dims = {**dims, "rule": rule.name}
+    if isinstance(rule, Threshold):
+        yield from _threshold(rule, window, dims, first, last)
+        return
+    counts = window.groups("n", dims, rule.group_by, first, last)
+    for group, current in counts.items():
+        labels = dict(zip(rule.group_by, group))
+        if current < rule.min_count:
+            continue
+        if isinstance(rule, Keyword):
+            yield labels, current, None
+            continue
+        periods = rule.baseline // rule.window
+        past = [
+            window.total("n", {**dims, **labels}, first - j * minutes, last - j * minutes)
+            for j in range(1, periods + 1)
+        ]
+        baseline = fmean(past) if past else 0.0
+        if current >= rule.factor * baseline:
+            yield labels, current, baseline
+
+
+def _threshold(rule: Threshold, window: Window, dims, first: int, last: int):
+    counts = window.groups("n", dims, rule.group_by, first, last)
+    if rule.metric == "negative_share":
+        negatives = window.groups("neg", dims, rule.group_by, first, last)
+    else:
+        values = window.groups(_METRIC[rule.metric], dims, rule.group_by, first, last)
+    for group, n in counts.items():
+        if n < rule.min_count:
+            continue
+        value = negatives.get(group, 0.0) / n if rule.metric == "negative_share" else values.get(group, 0.0)
+        if value > rule.above:
+            yield dict(zip(rule.group_by, group)), value, None

@@ -1,0 +1,55 @@
+"""Read every rule file of a folder, check it against the config, fail with file and line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot import yamlfile
+from bot.config import Config
+from rules.model import RuleFile
+
+Rule = object  # any of rules.model.Spike / Threshold / Keyword
+
+
+def load(folder: str | Path, cfg: Config | None = None) -> list:
+    """All rules under folder (*.yaml, sorted by file name); raises YamlError with every problem."""
+    problems: list[str] = []
+    rules = []
+    seen: dict[str, str] = {}
+    for path in sorted(Path(folder).glob("*.yaml")):
+        try:
+            data, lines = yamlfile.parse(path.read_text(encoding="utf-8"), str(path))
+            parsed = yamlfile.load_text(path.read_text(encoding="utf-8"), str(path), RuleFile)
+        except yamlfile.YamlError as e:
+            problems.extend(e.problems)
+            continue
+        for i, rule in enumerate(parsed.rules):
+            where = f"{path}:{yamlfile.line_of(lines, ('rules', i))}"
+            if rule.name in seen:
+                problems.append(f"{where}: rules[{i}].name: '{rule.name}' is already defined in {seen[rule.name]}")
+            seen[rule.name] = where
+            if cfg is not None:
+                problems.extend(f"{where}: rules[{i}]: {p}" for p in _check_names(rule, cfg))
+            rules.append(rule)
+    if problems:
+        raise yamlfile.YamlError(problems)
+    return rules
+
+
+def _check_names(rule, cfg: Config) -> list[str]:
+    """Names a rule uses must exist in config.yaml: a typo would silently never fire."""
+    out = []
+    known = {
+        "topic": {t.name for t in cfg.topics},
+        "region": {r.name for r in cfg.regions},
+        "channel": {s.name for s in cfg.sources},
+    }
+    for dim, names in known.items():
+        value = getattr(rule.match, dim)
+        if value is not None and value not in names:
+            out.append(f"match.{dim}: unknown {dim} '{value}'; known: {', '.join(sorted(names))}")
+    departments = {d.name for d in cfg.departments}
+    for d in rule.departments:
+        if d not in departments:
+            out.append(f"departments: unknown department '{d}'; known: {', '.join(sorted(departments))}")
+    return out

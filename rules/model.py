@@ -1,0 +1,105 @@
+"""The schema of rule files. Strict: an unknown key or a bad duration is an error with its line."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from bot.durations import Duration
+from bot.models import Severity
+
+NAME = r"^[a-z0-9][a-z0-9_-]*$"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Message(Strict):
+    """What the alert says, in both languages. Placeholders: {topic} {region} {channel}
+    {current} {baseline} {window} {factor}."""
+
+    de: str
+    en: str
+
+
+class Match(Strict):
+    """Which posts a rule looks at; every key is optional."""
+
+    topic: str | None = None
+    region: str | None = None
+    channel: str | None = None
+    language: Literal["de", "en"] | None = None
+
+    def dims(self) -> dict[str, str]:
+        return {k: v for k, v in self.model_dump().items() if v is not None}
+
+
+GroupDim = Literal["topic", "region", "channel", "language"]
+
+
+class Base(Strict):
+    name: str = Field(pattern=NAME)
+    description: str = ""
+    match: Match = Match()
+    group_by: list[GroupDim] = []
+    window: Duration = 900
+    severity: Severity = Severity.WARNING
+    departments: list[str] = Field(min_length=1)
+    labels: dict[str, str] = {}
+    message: Message | None = None
+    resolve_after: Duration = 1800  # quiet time before the alert resolves itself
+
+    @field_validator("window", "resolve_after")
+    @classmethod
+    def _whole_minutes(cls, v: int) -> int:
+        if v < 60 or v % 60:
+            raise ValueError("must be a whole number of minutes (aggregates are per minute)")
+        return v
+
+
+class Spike(Base):
+    """Volume in the window is far above the same-sized windows before it."""
+
+    type: Literal["spike"]
+    baseline: Duration = 3 * 3600
+    factor: float = Field(3.0, gt=1)
+    min_count: int = Field(10, ge=1)
+
+
+class Threshold(Base):
+    """An aggregate over the window crosses a value."""
+
+    type: Literal["threshold"]
+    metric: Literal["count", "negative_count", "negative_share", "reach"] = "count"
+    above: float
+    min_count: int = Field(1, ge=1)  # posts needed before a share means anything
+
+
+class Keyword(Base):
+    """Posts with these terms: any of `any`, all of `all`, none of `none`."""
+
+    type: Literal["keyword"]
+    any: list[str] = []
+    all: list[str] = []
+    none: list[str] = []
+    min_count: int = Field(1, ge=1)
+
+    @field_validator("any", "all", "none")
+    @classmethod
+    def _terms(cls, v: list[str]) -> list[str]:
+        return [t.strip().lower() for t in v if t.strip()]
+
+    def terms_pattern(self, terms: list[str]) -> re.Pattern | None:
+        if not terms:
+            return None
+        return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(t) for t in terms) + r")", re.IGNORECASE)
+
+
+Rule = Annotated[Union[Spike, Threshold, Keyword], Field(discriminator="type")]
+
+
+class RuleFile(Strict):
+    rules: list[Rule]
