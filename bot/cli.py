@@ -50,6 +50,7 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         datefmt="%H:%M:%S",
     )
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request drowns the log
     if args.config:
         os.environ["SITROOM_CONFIG"] = os.path.abspath(args.config)
     try:

@@ -50,21 +50,9 @@ class LanguageDetector:
         return self._code(self._detector.detect_language_of(judged) if self._detector else None)
 
     def score(self, posts: list[Post], scores: list[Scores]) -> None:
-        """Trust a platform-supplied language when it is one of ours; detect the rest in one call."""
-        todo: list[int] = []
-        texts: list[str] = []
-        for i, post in enumerate(posts):
+        """Trust a platform-supplied language when it is one of ours; detect the others."""
+        # One post at a time on purpose: lingua's parallel mode starts a thread pool that
+        # competes with torch for the same cores, and a short post takes only ~60 µs.
+        for post, s in zip(posts, scores):
             given = (post.language or "").lower().split("-")[0]
-            judged = _text_to_judge(post.text)
-            if given in self.languages:
-                scores[i].language = given
-            elif judged is None:
-                scores[i].language = UNDETERMINED
-            else:
-                todo.append(i)
-                texts.append(judged)
-        if not todo:
-            return
-        found = self._detector.detect_languages_in_parallel_of(texts) if self._detector else [None] * len(texts)
-        for i, lang in zip(todo, found):
-            scores[i].language = self._code(lang)
+            s.language = given if given in self.languages else self.detect(post.text)

@@ -7,9 +7,11 @@ import re
 
 from bot.config import Region, Source
 from bot.models import Post, Scores
-from detectors.topics import fold, term_pattern
+from detectors.topics import fold
 
 EARTH_RADIUS_KM = 6371.0088
+_WORD = re.compile(r"[^\W_]+")
+_INFLECTIONS = ("", "s", "er", "ern")  # Köln → Kölns, Kölner; Berlin → Berliner
 
 
 def haversine_km(a: tuple[float, float], b: tuple[float, float]) -> float:
@@ -27,15 +29,18 @@ class RegionDetector:
     def __init__(self, regions: list[Region], sources: list[Source]):
         self.regions = list(regions)
         self._defaults = {s.name: s.region for s in sources if s.region}
-        # One pattern for all place names; each alternative's group names its region. Longer
-        # names first, so "Frankfurt (Oder)" wins over "Frankfurt".
-        places = sorted(
-            ((fold(p), i) for i, r in enumerate(self.regions) for p in r.places if fold(p).strip()),
-            key=lambda pi: -len(pi[0]),
-        )
-        self._group_region = [i for _, i in places]
-        alternatives = [f"(?P<g{n}>{term_pattern(p)})" for n, (p, _) in enumerate(places)]
-        self._places = re.compile("|".join(alternatives)) if alternatives else None
+        # Place names as tuples of folded words (all inflections of the last word), so that
+        # finding them costs a dict lookup per word instead of a regex over every name.
+        self._places: dict[tuple[str, ...], str] = {}
+        for r in self.regions:
+            for place in r.places:
+                words = tuple(_WORD.findall(fold(place)))
+                if not words:
+                    continue
+                for ending in _INFLECTIONS:
+                    self._places.setdefault(words[:-1] + (words[-1] + ending,), r.name)
+        self._starts = {words[0] for words in self._places}
+        self._longest = max((len(words) for words in self._places), default=0)
 
     def by_geo(self, geo: tuple[float, float]) -> str | None:
         """The region whose circle holds the point; the nearest centre when circles overlap."""
@@ -49,11 +54,18 @@ class RegionDetector:
         return best
 
     def by_place(self, text: str) -> str | None:
-        """The region of the first place name mentioned in the text."""
-        if self._places is None or not text:
+        """The region of the first place name mentioned in the text (longest name at a position)."""
+        if not self._places or not text:
             return None
-        m = self._places.search(fold(text))
-        return self.regions[self._group_region[int(m.lastgroup[1:])]].name if m else None
+        words = _WORD.findall(fold(text))
+        for i, word in enumerate(words):
+            if word not in self._starts:
+                continue
+            for n in range(min(self._longest, len(words) - i), 0, -1):
+                found = self._places.get(tuple(words[i : i + n]))
+                if found:
+                    return found
+        return None
 
     def detect(self, post: Post) -> str | None:
         """The region of one post, by the strongest evidence it carries."""

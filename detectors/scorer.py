@@ -26,7 +26,7 @@ class Scorer:
         """Build the detectors of `cfg`, loading the embedding model unless one is given."""
         settings = cfg.detectors
         if embedder is None:
-            embedder = Embedder.load(settings.topics.model, batch_size=min(settings.batch_size, 64))
+            embedder = Embedder.load(settings.topics.model)
         return cls(
             [
                 LanguageDetector(("de", "en")),

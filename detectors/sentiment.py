@@ -48,7 +48,7 @@ _EN = {
 # Telecom complaints that no single word carries; matched before words, so they count once.
 _PHRASES = {
     "de": [
-        (r"kein(?:e[nmrs]?)? (?:netz|empfang|internet|signal|verbindung|lte|[345]g|wlan|dsl|anschluss|antwort)", -2.5),
+        (r"kein(?:e[nmrs]?)? (?:netz|empfang|internet|signal|verbindung|lte|[345]g|wlan|dsl|anschluss|antwort)\w*", -2.5),
         (r"(?:funktionier\w*|geht|klappt|laeuft) (?:\w+ )?(?:nicht|nix|gar nicht)", -2),
         (r"(?:netz|internet|empfang|wlan|dsl) (?:ist |mal |schon |wieder )*(?:weg|tot|down)", -2.5),
         (r"faellt (?:\w+ )?aus|zu teuer|doppelt (?:abgebucht|berechnet)|nie wieder|danke fuer nichts", -2.5),
@@ -56,8 +56,9 @@ _PHRASES = {
         (r"(?:funktioniert|geht|laeuft|klappt) (?:jetzt |endlich |alles )*wieder|vielen dank", 2),
     ],
     "en": [
-        (r"no (?:signal|service|internet|connection|network|coverage|reception|response|reply|answer)", -2.5),
-        (r"(?:not|\w+n't|never|cannot|cant|dont|doesnt|wont|isnt) (?:\w+ )?(?:working|work|connecting|loading)|thanks for nothing|never again", -2),
+        (r"no (?:signal|service|internet|connection|network|coverage|reception|response|reply|answer)\w*", -2.5),
+        (r"(?:not|\w+n't|never|cannot|cant|dont|doesnt|wont|isnt) (?:\w+ )?(?:working|work|connecting|loading)", -2),
+        (r"thanks for nothing|never again", -2.5),
         (r"charged twice|double charged|switching to|still waiting|(?:is|went|goes|been) down", -2),
         (r"(?:don't|dont|do not|didn't|didnt|doesn't|doesnt) (?:like|love)", -1.5),
         (r"(?:works|working|back) (?:up )?again|back up|well done|thank you|(?:i|we) (?:really )?like", 2),
@@ -68,7 +69,7 @@ _NEGATORS = {
     "en": "not no never none nothing without cannot cant dont doesnt isnt wasnt arent wont didnt hardly nor",
 }
 _INTENSIFIERS = {
-    "de": {w: 1.5 for w in "super sehr total extrem echt mega voll absolut richtig wirklich so voellig komplett ultra".split()}
+    "de": {w: 1.5 for w in "super sehr total extrem echt mega voll absolut richtig wirklich so voellig".split()}
     | {w: 0.6 for w in "etwas bisschen ziemlich eher".split()},
     "en": {w: 1.5 for w in "very really so extremely totally absolutely completely super utterly".split()}
     | {w: 0.6 for w in "slightly somewhat kinda bit fairly".split()},

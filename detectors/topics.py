@@ -15,8 +15,9 @@ _FOLD = str.maketrans({"ä": "a", "ö": "o", "ü": "u", "ß": "ss", "é": "e", "
 _DIGRAPHS = re.compile(r"ae|oe|ue")
 _URL = re.compile(r"https?://\S+|www\.\S+")
 _WORD = re.compile(r"[^\W_]+")
-# Inflections a term may carry: Ausfall/Ausfälle/Ausfällen, outage/outages, Köln/Kölner.
-_SUFFIX = {"de": r"(?:e|en|er|es|em|n|s|ern|ns)?", "en": r"(?:s|es|d|ed|ing|er|ers)?", None: r"(?:s|er|ern)?"}
+# Inflections a keyword may carry: Ausfall/Ausfälle/Ausfällen, outage/outages, charge/charged.
+_DE_SUFFIX = r"(?:e|en|er|es|em|n|s|ern|ns)?"
+_EN_SUFFIX = r"(?:s|es|d|ed|ing|er|ers)?"
 
 
 def fold(text: str) -> str:
@@ -24,30 +25,29 @@ def fold(text: str) -> str:
     return _DIGRAPHS.sub(lambda m: m.group()[0], text.lower().translate(_FOLD))
 
 
-def term_pattern(term: str, language: str | None = None) -> str:
-    """A regex for a keyword ("de"/"en") or a name (None) on folded text: word-bounded, inflection-tolerant.
+def term_pattern(term: str, language: str = "en") -> str:
+    """A regex for a keyword on folded text: word-bounded and tolerant of inflections.
 
-    German keywords also match compounds: from 4 letters as the first part (Netz → Netzausfall),
-    from 6 anywhere (Ausfall → Stromausfall, Rechnung → Handyrechnungen).
+    German keywords also match compounds: from 6 letters anywhere (Ausfall → Stromausfälle,
+    Rechnung → Handyrechnungen), from 4 as the first part (Netz → Netzausfall, not Funknetz).
     """
     words = _WORD.findall(fold(term))
     if not words:
         return r"(?!)"
+    if language == "de" and len(words) == 1 and len(words[0]) >= 6:
+        return re.escape(words[0])  # same as \b\w*word\w*\b, without the backtracking
     parts = []
     for i, w in enumerate(words):
         last = i == len(words) - 1
-        if language == "de" and last and len(w) >= 4:
-            parts.append(re.escape(w) + r"\w*")
-        elif language == "en" and not last:
-            parts.append(re.escape(w))  # "no signal": inflection sits on the last word
-        elif language == "en" and w.endswith("e") and len(w) >= 4:
+        if language == "de":
+            parts.append(re.escape(w) + (r"\w*" if last and len(w) >= 4 else _DE_SUFFIX))
+        elif not last:
+            parts.append(re.escape(w))  # "no signal": English inflects the last word
+        elif w.endswith("e") and len(w) >= 4:
             parts.append(re.escape(w[:-1]) + r"(?:e|es|ed|er|ers|ing)")  # charge → charging
         else:
-            parts.append(re.escape(w) + _SUFFIX[language])
-    body = r"\W+".join(parts)
-    if language == "de" and len(words) == 1 and len(words[0]) >= 6:
-        return re.escape(words[0])  # same as \b\w*word\w*\b, without the backtracking
-    return rf"\b{body}\b"
+            parts.append(re.escape(w) + _EN_SUFFIX)
+    return r"\b" + r"\W+".join(parts) + r"\b"
 
 
 def tokens(text: str) -> list[str]:

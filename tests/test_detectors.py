@@ -45,7 +45,10 @@ TOPICS = [
         keywords={"de": ["Phishing", "gefälschte SMS", "Betrugsmail"], "en": ["phishing", "scam text"]},
         examples={
             "de": ["Ich habe eine SMS bekommen, die nach meinem Passwort fragt"],
-            "en": ["I got a text asking me to confirm my bank details", "Someone called claiming to be support and wanted my PIN"],
+            "en": [
+                "I got a text asking me to confirm my bank details",
+                "Someone called claiming to be support and wanted my PIN",
+            ],
         },
     ),
     Topic(
@@ -60,9 +63,11 @@ TOPICS = [
     ),
 ]
 REGIONS = [
-    Region(name="koeln", title="Köln", places=["Köln", "Cologne", "Ehrenfeld"], geo=GeoCircle(lat=50.94, lon=6.96, radius_km=20)),
+    Region(name="koeln", title="Köln", places=["Köln", "Cologne", "Ehrenfeld"],
+           geo=GeoCircle(lat=50.94, lon=6.96, radius_km=20)),
     Region(name="bonn", title="Bonn", places=["Bonn"], geo=GeoCircle(lat=50.73, lon=7.10, radius_km=15)),
-    Region(name="muenchen", title="München", places=["München", "Munich"], geo=GeoCircle(lat=48.14, lon=11.58, radius_km=25)),
+    Region(name="muenchen", title="München", places=["München", "Munich"],
+           geo=GeoCircle(lat=48.14, lon=11.58, radius_km=25)),
     Region(name="ulm", title="Ulm", places=["Ulm"]),
 ]
 SOURCES = [
@@ -194,7 +199,8 @@ def test_intensifiers_exclamations_and_scores_are_bounded():
     assert sentiment("Das Netz ist extrem langsam", "de").sentiment_score < plain < 0
     assert sentiment("Das Netz ist langsam!!!", "de").sentiment_score < plain
     assert sentiment("Super langsam heute", "de").sentiment == "negative"  # "super" as intensifier
-    scores = [sentiment(t, "und").sentiment_score for t in ["SCHLECHTESTER SERVICE EVER!!!!! 😡😡😡 ABZOCKE BETRUG", "😍👍 perfekt, genial, danke!!!"]]
+    texts = ["SCHLECHTESTER SERVICE EVER!!!!! 😡😡😡 ABZOCKE BETRUG", "😍👍 perfekt, genial, danke!!!"]
+    scores = [sentiment(t, "und").sentiment_score for t in texts]
     assert -1 <= scores[0] < -0.9 and 0.9 < scores[1] <= 1
 
 
@@ -280,7 +286,9 @@ def test_region_by_geo(regions):
     assert regions.by_geo((50.80, 7.06)) == "bonn"
 
 
-@pytest.mark.parametrize("text", ["Kein Netz in Köln", "kein netz in koeln", "KÖLN ist offline", "Kölner Netz tot", "Ehrenfeld: Störung"])
+@pytest.mark.parametrize(
+    "text", ["Kein Netz in Köln", "kein netz in koeln", "KÖLN ist offline", "Kölner Netz tot", "Ehrenfeld: Störung"]
+)
 def test_region_by_place_name_with_umlaut_variants(regions, text):
     assert run(regions, [post(text)])[0].region == "koeln"
 

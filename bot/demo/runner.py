@@ -12,7 +12,10 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import redis
 
 import uvicorn
 from rq import Worker
@@ -139,13 +142,19 @@ class _Listener(threading.Thread):
         self.pubsub.subscribe(store.EVENTS)
 
     def run(self) -> None:
+        try:
+            self._listen()
+        except redis.ConnectionError:  # Redis stops at the end of the demo
+            pass
+
+    def _listen(self) -> None:
         for message in self.pubsub.listen():
             event = json.loads(message["data"])
             if event.get("type") != "alert" or event["change"] != "fired":
                 continue
             alert = Alert.from_dict(event["alert"])
             self.count += 1
-            when = datetime.fromtimestamp(alert.started_at, timezone.utc).astimezone()
+            when = datetime.fromtimestamp(alert.started_at, ZoneInfo(self.ctx.cfg.timezone))
             if self.headless:
                 print(json.dumps({
                     "alert": alert.id, "rule": alert.rule, "severity": alert.severity.value,

@@ -72,6 +72,11 @@ INFLUENCERS = [
     ("u_gadgetgarten", "gadgetgarten", "Gadget Garden", 655_000, "en"),
     ("u_lupe", "verbraucher_lupe", "Verbraucher-Lupe", 83_000, "de"),
 ]
+# Openers and closers people add around what they say: more variety for free.
+OPENERS = {"de": ["Hallo,", "Hi,", "Moin!", "Servus,", "Kurze Frage:", "Sorry, aber", "Leute,", "Ey", "Guten Abend,", "Hey"],
+           "en": ["Hi,", "Hey", "Quick question:", "Hello,", "Ok so", "Guys,", "Hm,"]}
+CLOSERS = {"de": ["Danke!", "LG", "Danke im Voraus", "Gruß aus {city}", "Bitte um Antwort.", "Grüße"],
+           "en": ["Thanks!", "Cheers", "Thanks in advance", "Please help."]}
 SUPPORT = ("u_telviahilfe", "TelviaHilfe", "Telvia Hilfe", 86_400)
 BRAND = ("u_telvia", "Telvia", "Telvia", 412_000)
 SUPPORT_SIGS = ["/ak", "/mj", "/ts", "/lb", "/rf", "/sn", "/dk"]
@@ -94,7 +99,7 @@ HASHTAGS = {
 BASE = {
     "chatter": {
         "de": [
-            "Guten Morgen @Telvia, {wie läuft die Woche|schon Kaffee gehabt}? {emoji}",
+            "Hallo @Telvia, {wie läuft die Woche|schon Feierabend|alles gut bei euch}? {emoji}",
             "Die neue Telvia-Werbung mit dem Hund ist {echt süß|ganz schön kitschig|ein Ohrwurm} 😂",
             "Wer hat auch das {phone} und kann es empfehlen?",
             "Endlich 5G bei mir in {city}. Mal schauen ob man was merkt",
@@ -110,9 +115,16 @@ BASE = {
             "Mein Opa hat jetzt ein Smartphone. Wünscht mir Glück {emoji}",
             "Bin gespannt auf den Black Friday bei Telvia",
             "Wechsel zu Telvia überlegt. Erfahrungen in {city}?",
+            "Warum ist die Telvia-App heute so langsam? Oder nur bei mir",
+            "Heute im Shop in {city} gewesen, war {voll|leer|ganz okay}",
+            "Kann man beim {phone} die Kamera-App ändern? Frage für einen Freund 😅",
+            "Wer hat den Telvia-Adventskalender schon gesehen?",
+            "Schönes Wetter in {city} heute. Hat nix mit Telvia zu tun, wollte ich nur sagen",
+            "Ist {tariff} eigentlich {gut|sein Geld wert|zu empfehlen}?",
+            "Hab gerade {n}0 GB Datenvolumen übrig und der Monat ist fast vorbei 😎",
         ],
         "en": [
-            "Morning @Telvia {emoji}",
+            "Hey @Telvia, {how's it going|love the new app design|any deals this week}? {emoji}",
             "That new Telvia ad with the dog is {adorable|so cheesy|stuck in my head} 😂",
             "Anyone here using the {phone}? Worth it?",
             "Finally got 5G in {city}. Let's see if it's any faster",
@@ -124,6 +136,10 @@ BASE = {
             "Black Friday deals from Telvia coming soon?",
             "Telvia sponsoring the {city} marathon this year, nice",
             "lol the @TelviaHilfe replies are getting sassy",
+            "Anyone else's Telvia app slow today or just me?",
+            "Visited the Telvia store in {city}, {pretty busy|quiet|nice staff}",
+            "Is {tariff} {worth it|any good} for someone who travels a lot?",
+            "New in Germany, Telvia or something else? Living in {city}",
         ],
     },
     "question": {
@@ -143,6 +159,12 @@ BASE = {
             "Frage: wie lange dauert die Portierung der Nummer ungefähr?",
             "Wo sehe ich meine PUK? Handy ist gesperrt {emoji}",
             "Lohnt sich die Vertragsverlängerung oder lieber SIM-only?",
+            "Kann ich {tariff} auch für meinen Sohn abschließen? Er ist {n}",
+            "Bekomme ich bei Verlängerung ein neues {phone} dazu?",
+            "Multi-SIM für das Tablet, geht das mit {tariff}?",
+            "Warum kann ich in der App meine Adresse nicht ändern? Bin nach {city} gezogen",
+            "Gibt es eine Hotline auf Englisch für meine Mitbewohnerin?",
+            "Wie viel kostet die Vertragsübernahme auf meinen Mann?",
         ],
         "en": [
             "@TelviaHilfe can I switch from {tariff} to a bigger plan mid-contract?",
@@ -155,6 +177,10 @@ BASE = {
             "Where do I find my PUK code? Phone is locked",
             "Ran out of data already, how much is an extra 5GB?",
             "Does {tariff} come with Wi-Fi calling?",
+            "Just moved to {city}, how do I change my address in the app?",
+            "Can I get a second SIM for my tablet on {tariff}?",
+            "What happens to my number if I cancel {tariff}?",
+            "{I can't recall|I forgot|I don't remember} my customer number, where do I find it?",
         ],
     },
     "billing": {
@@ -165,8 +191,14 @@ BASE = {
             "Wo finde ich die Rechnung als PDF?",
             "Gutschrift seit {n} Wochen versprochen, nichts passiert {emoji}",
             "Drittanbieter-Abo auf der Rechnung, das hab ich nie abgeschlossen!",
-            "Rechnung ist da, {amount} € für einen Monat {tariff}? Versteh ich nicht",
+            "Rechnung ist da, {amount} € für einen Monat {tariff}? {Versteh ich nicht|Das ist doch Betrug|Frechheit|Ernsthaft|Bitte erklären}",
             "Wie kann ich die Drittanbietersperre einrichten?",
+            "Wieso kostet {tariff} plötzlich mehr? Preiserhöhung ohne Info?",
+            "Lastschrift geplatzt, weil ihr zu früh abgebucht habt. Wer zahlt die Gebühr?",
+            "Rechnung kam {diesmal|schon wieder} nicht per Mail. {Warum|Bitte prüfen}",
+            "Erstattung für den Ausfall letzte Woche, bekomme ich da was gutgeschrieben?",
+            "Habe gekündigt und bekomme trotzdem noch eine Rechnung über {amount} €",
+            "Roaming-Kosten von {amount} € aus dem Urlaub. Dabei war Roaming doch inklusive?!",
         ],
         "en": [
             "Why is my bill {amount} higher this month? @TelviaHilfe",
@@ -174,6 +206,9 @@ BASE = {
             "Got a reminder letter even though I paid. What's going on?",
             "Where can I download my invoice as PDF?",
             "There's a subscription on my bill I never signed up for",
+            "Price of {tariff} went up without any notice?",
+            "I cancelled but still got a bill for €{amount}",
+            "Roaming charges of €{amount} from my holiday, I thought it was included?",
         ],
     },
     "service": {
@@ -188,6 +223,11 @@ BASE = {
             "Der Rückruf kam tatsächlich pünktlich. Hätte ich nicht gedacht {emoji}",
             "Im Shop in {city} wusste keiner Bescheid. Schickt mich zur Hotline, Hotline schickt mich zum Shop.",
             "Danke für die schnelle Hilfe per DM!",
+            "Drei Mitarbeiter, drei verschiedene Aussagen. Super {emoji}",
+            "Im Chat hieß es 24 Stunden, jetzt sind es {n} Tage",
+            "Warum gibt es keine Hotline am Sonntag?",
+            "Hab endlich jemanden erreicht, {sehr freundlich|super kompetent|hat aber nichts gebracht}",
+            "Kündigung per Brief geschickt, keine Bestätigung bekommen. Hallo?",
         ],
         "en": [
             "On hold for {mins} minutes. {Seriously|Unbelievable} {emoji}",
@@ -196,6 +236,8 @@ BASE = {
             "Support chat fixed my issue in five minutes, thanks @TelviaHilfe",
             "@TelviaHilfe still waiting for a reply to my DM from {n} days ago",
             "Hotline hung up on me. Again.",
+            "Three agents, three different answers. Great {emoji}",
+            "Finally got through, {very friendly|really helpful|didn't help at all}",
         ],
     },
     "fiber": {
@@ -208,12 +250,18 @@ BASE = {
             "WLAN im Homeoffice bricht ständig ab. Liegt es an der {router}?",
             "Wie lange dauert der Glasfaser-Ausbau in {city} noch?",
             "Internet zu Hause seit heute Nachmittag weg. Hotline sagt Störung am Verteiler.",
+            "Glasfaser liegt im Keller, aber die Wohnung ist noch nicht angeschlossen. Seit {n} Monaten!",
+            "Telvia-Bautrupp hat den Gehweg in {city} aufgerissen und ist weg 🙃",
+            "Speedtest sagt {n}0 Mbit statt 250. Ist das normal mit der {router}?",
+            "Umzug nach {city}: wie lange dauert es, bis der Anschluss umgezogen ist?",
         ],
         "en": [
             "The fibre technician didn't show up {again|today} {emoji}",
             "Fibre is live since yesterday, {speeds are great|super happy}!",
             "When is my line in {city} going to be activated?",
             "My {router} keeps blinking red, no internet at home",
+            "Speedtest shows {n}0 Mbps instead of 250, is that normal?",
+            "Moving to {city}, how long does it take to move my line?",
             "Home wifi keeps dropping. Is it the {router}?",
         ],
     },
@@ -226,6 +274,9 @@ BASE = {
             "5G in {city} ist schnell, bin beeindruckt",
             "Wechsel zu Telvia war die richtige Entscheidung {emoji}",
             "Neue SIM nach einem Tag da, aktiviert in 2 Minuten. So muss das!",
+            "Netz in den Bergen überraschend gut. Respekt, Telvia",
+            "Hotline heute: 3 Minuten Wartezeit und Problem gelöst. Geht doch! {emoji}",
+            "Die Glasfaser in {city} läuft seit Wochen stabil, zufrieden",
         ],
         "en": [
             "Have to say, Telvia coverage on my road trip was great {emoji}",
@@ -243,12 +294,16 @@ BASE = {
             "Lieferung vom {phone} verzögert sich, Bestellung seit {n} Tagen",
             "Display vom {phone} gesprungen. Was kostet die Reparatur?",
             "Trade-in für das alte Handy, wie viel bekomme ich?",
+            "Ist das {phone} wasserdicht? Mein altes ist im Klo gelandet 🙈",
+            "Das {phone} ist leider {ausverkauft|nicht lieferbar} im Shop in {city}",
+            "Face-Entsperrung beim {phone} geht mit Brille nicht. Jemand einen Tipp?",
         ],
         "en": [
             "When is the Android update coming for the {phone}?",
             "Which case fits the {phone}?",
             "My {phone} order is delayed by {n} days",
             "Cracked the screen of my {phone}, how much is a repair?",
+            "Is the {phone} waterproof? Asking before my beach holiday 🏖️",
         ],
     },
     # Incident vocabulary in calm times: the false-alarm test for rules.
@@ -276,11 +331,13 @@ BASE = {
             "Seit dem Update zieht das {phone} viel Akku, geht das nur mir so?",
             "Handy wird beim Laden ganz schön warm. Normal?",
             "Welches Ladegerät nehmt ihr fürs {phone}?",
+            "Akku vom alten Handy ist aufgebläht. Kann ich den im Shop in {city} tauschen lassen?",
         ],
         "en": [
             "How's the battery life on the {phone}?",
             "Battery drains so fast since the last update {emoji}",
             "Phone gets warm when charging, is that normal?",
+            "My old phone's battery is swollen, can I recycle it at a Telvia shop?",
         ],
     },
     "noise_phishing": {
@@ -303,7 +360,7 @@ BASE_MIX = {
     "device": ("neu", 8, (40, 25, 35)),
 }
 # Calm-period incident vocabulary: posts per day at scale 1.
-NOISE_PER_DAY = {"noise_network": 40, "noise_battery": 22, "noise_phishing": 12}
+NOISE_PER_DAY = {"noise_network": 40, "noise_battery": 22, "noise_phishing": 16}
 
 SUPPORT_REPLY = {
     "de": [
@@ -336,7 +393,7 @@ INCIDENT = {
     "outage": {
         "de": [
             "Kein Netz in {place} {emoji}",
-            "{place} seit {ago} kein LTE. {@TelviaHilfe was ist los|Hallo @TelviaHilfe|Toll}?",
+            "{place} seit {ago} kein LTE. {@TelviaHilfe was ist los?|Hallo @TelviaHilfe?|Toll.|Super.|Danke für nichts.}",
             "@TelviaHilfe Störung in {place}? {Nichts geht|Weder Anrufe noch Internet|Nur SOS}",
             "Ist das Netz in {place} komplett down? Weder Anrufe noch Daten",
             "Netzausfall in {place}?? Mein Handy zeigt nur {SOS|'Kein Dienst'|kein Netz}",
@@ -356,7 +413,7 @@ INCIDENT = {
         ],
         "en": [
             "No signal in {place} since {since}. @TelviaHilfe is there an outage?",
-            "Telvia network down in {place}? Phone only says SOS",
+            "Telvia network down in {place}? Phone only shows SOS",
             "Is anyone else in {place} without mobile data?",
             "Outage in {place}? Can't make calls at all {emoji}",
             "Same here in {place}, no service",
@@ -371,26 +428,26 @@ INCIDENT = {
     },
     "recall": {
         "de": [
-            "Stimmt das mit dem Rückruf vom Nova 5? {@TelviaHilfe|Weiß jemand was}?",
-            "Mein Nova 5 wird beim Laden auch {extrem|richtig|so} heiß {emoji}",
+            "Stimmt das mit {dem Rückruf|der Rückrufaktion} vom Nova 5? {@TelviaHilfe|Weiß jemand was}?",
+            "Mein Nova 5 {wird beim Laden auch extrem heiß|überhitzt beim Laden auch|wird auch so heiß, dass man es kaum anfassen kann|überhitzt ständig} {emoji}",
             "@TelviaHilfe gibt es einen Rückruf für das Telvia Nova 5? Akku überhitzt bei mir",
             "Akku aufgebläht, die Rückseite hebt sich ab. Nova 5, {n} Monate alt.",
             "Soll ich mein Nova 5 jetzt nicht mehr laden? Wegen Brandgefahr?",
             "Das Nova 5 liegt nachts neben dem Bett meiner Tochter. Muss ich mir Sorgen machen??",
             "Rückrufaktion Nova 5 – wo gebe ich das Gerät ab?",
             "Habe gerade gelesen, dass das Nova 5 zurückgerufen wird. Offiziell?",
-            "Fake News? Mein Nova 5 ist völlig okay, kein Akku-Problem",
+            "{Fake News?|Übertrieben.|Panikmache.|Also ich weiß nicht.} Mein Nova 5 ist völlig okay, kein Akku-Problem",
             "Meins ist auch aufgebläht!! Nova 5 seit Februar",
             "Telvia, sagt doch endlich was zum Nova 5 Akku!",
-            "Wenn das mit dem Rückruf stimmt, will ich ein anderes Gerät, kein repariertes",
+            "Wenn das mit {dem Rückruf|der Rückrufaktion} stimmt, will ich ein anderes Gerät, kein repariertes",
             "Nova 5 beim Laden überhitzt, Displayrand verfärbt sich. Foto anbei 📸",
         ],
         "en": [
             "Is the Telvia Nova 5 being recalled? {Heard about battery fires|Anyone know}",
-            "My Nova 5 gets really hot when charging too {emoji}",
+            "My Nova 5 {gets really hot|overheats} when charging too {emoji}",
             "@TelviaHilfe is there a recall on the Nova 5 battery?",
             "Battery on my Nova 5 is swelling, the back is coming off",
-            "Not charging my Nova 5 overnight until Telvia says something",
+            "Not charging my Nova 5 overnight until Telvia says something about the {recall|overheating|battery}",
             "Nova 5 overheating reports everywhere. Recall incoming?",
             "Mine's fine tbh, no overheating on my Nova 5",
         ],
@@ -410,7 +467,7 @@ INCIDENT = {
             "Achtung: SMS 'Ihre Telvia Rechnung über {amount} € ist offen, zahlen Sie unter {link}' – das ist Phishing!",
             "Habe gerade eine SMS bekommen: 'Telvia: Ihr Paket konnte nicht zugestellt werden' mit Link. Ist das echt?",
             "@TelviaHilfe ist diese Mail von euch? Betreff 'Rechnung fällig', Link zu {link}",
-            "Anruf von angeblich Telvia, wollten meine Bankdaten. {Aufgelegt|Nicht mit mir} {emoji}",
+            "Anruf angeblich von Telvia, wollten meine Bankdaten. {Aufgelegt|Nicht mit mir} {emoji}",
             "Schon die {dritte|zweite|vierte} Fake-SMS heute im Namen von Telvia",
             "Meine Mutter hat auf den Link in der Telvia-SMS geklickt und ihre Daten eingegeben. Was jetzt??",
             "Telvia-Rechnung per SMS mit Link {link} – echt oder Fake?",

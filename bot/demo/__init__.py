@@ -1,0 +1,1 @@
+"""The demo day: a seeded synthetic scenario of posts with injected incidents."""
