@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 
+from bot.sources import InputError
 from bot.yamlfile import YamlError
 
 log = logging.getLogger("sitroom")
@@ -57,6 +58,11 @@ def main(argv: list[str] | None = None) -> int:
         return _run(args)
     except YamlError as e:
         print("sitroom: cannot start, the configuration has problems:", file=sys.stderr)
+        for problem in e.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 2
+    except InputError as e:
+        print("sitroom: the input has problems:", file=sys.stderr)
         for problem in e.problems:
             print(f"  {problem}", file=sys.stderr)
         return 2

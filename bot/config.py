@@ -66,6 +66,7 @@ class Source(Strict):
     title: str = ""
     region: str | None = None  # a regional page: posts default to this region
     language: Language | None = None
+    own_author_ids: list[str] = []  # the company's own accounts here: stored, never counted as signals
 
 
 class Topic(Strict):
@@ -168,6 +169,11 @@ class Config(Strict):
 
     def source(self, name: str) -> Source | None:
         return next((s for s in self.sources if s.name == name), None)
+
+    def is_own(self, channel: str, author_id: str) -> bool:
+        """True for posts the company wrote itself on its own channel."""
+        source = self.source(channel)
+        return bool(source and author_id and author_id in source.own_author_ids)
 
 
 def _unique(what: str, names: list[str]) -> None:

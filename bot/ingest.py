@@ -27,7 +27,7 @@ def accept(ctx, posts: list[Post]) -> Accepted:
     """Store new posts (duplicates by source and id are skipped) and make sure a worker scores them."""
     if ctx.cfg.privacy.pseudonymise_authors:
         key = ctx.store.secret("pseudonym").encode()
-        posts = [pseudonymise(key, p) for p in posts]
+        posts = [p if ctx.cfg.is_own(p.channel, p.author_id) else pseudonymise(key, p) for p in posts]
     fresh = ctx.store.accept(posts, ctx.cfg.retention.posts)
     result = Accepted()
     for post, new in zip(posts, fresh):

@@ -162,7 +162,17 @@ def create_app(ctx) -> FastAPI:
     @app.get("/room/api/events")
     async def events(request: Request):
         require_room(request)
-        return StreamingResponse(stream_events(ctx, request), media_type="text/event-stream")
+        # Subscribe before answering: the page reloads its state once the stream is open, so
+        # every change after that moment must reach it.
+        client = aioredis.from_url(ctx.redis_url)
+        pubsub = client.pubsub()
+        try:
+            await pubsub.subscribe(store.EVENTS)
+        except BaseException:
+            await pubsub.aclose()
+            await client.aclose()
+            raise
+        return StreamingResponse(stream_events(ctx, request, client, pubsub), media_type="text/event-stream")
 
     return app
 
@@ -210,11 +220,8 @@ def cards_of(ctx, alert: Alert) -> dict:
     }
 
 
-async def stream_events(ctx, request: Request):
-    """Server-sent events: alert changes as cards, and chat messages."""
-    client = aioredis.from_url(ctx.redis_url)
-    pubsub = client.pubsub()
-    await pubsub.subscribe(store.EVENTS)
+async def stream_events(ctx, request: Request, client, pubsub):
+    """Server-sent events on a subscribed pubsub: alert changes as cards, and chat messages."""
     try:
         yield "retry: 2000\n\n"
         while not await request.is_disconnected():

@@ -5,6 +5,8 @@ from __future__ import annotations
 import difflib
 import os
 import re
+import types
+import typing
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -74,63 +76,86 @@ def describe(loc: Loc) -> str:
 
 
 def _expected_keys(model: type[BaseModel], loc: Loc) -> list[str]:
-    """Walk the model along loc to list the keys allowed where an unknown key was found."""
+    """Walk the model along pydantic's loc to list the keys allowed where an unknown key was found."""
     current: Any = model
     for part in loc[:-1]:
-        current = _field_model(current, part)
+        current = _step(current, part)
         if current is None:
             return []
-    if isinstance(current, type) and issubclass(current, BaseModel):
+    current = next((m for m in _members(current) if isinstance(m, type) and issubclass(m, BaseModel)), None)
+    if current is not None and issubclass(current, BaseModel):
         return [f.alias or name for name, f in current.model_fields.items()]
     return []
 
 
-def _field_model(model: Any, part: Any) -> Any:
-    import typing
-
-    if isinstance(part, int) or not (isinstance(model, type) and issubclass(model, BaseModel)):
-        # inside a list or dict: unwrap the element type
-        return _unwrap(model)
-    field = model.model_fields.get(part)
-    return _unwrap_optional(field.annotation) if field else None
-
-
-def _unwrap_optional(tp: Any) -> Any:
-    import typing
-
-    args = [a for a in typing.get_args(tp) if a is not type(None)]
-    if typing.get_origin(tp) in (typing.Union, __import__("types").UnionType) and len(args) == 1:
-        return args[0]
-    return tp
+def _members(tp: Any) -> list[Any]:
+    """The types a (possibly Annotated, Optional or Union) annotation stands for."""
+    if typing.get_origin(tp) is typing.Annotated:
+        tp = typing.get_args(tp)[0]
+    if typing.get_origin(tp) in (typing.Union, types.UnionType):
+        return [m for a in typing.get_args(tp) for m in _members(a) if m is not type(None)]
+    return [tp]
 
 
-def _unwrap(tp: Any) -> Any:
-    import typing
-
-    args = typing.get_args(tp)
-    if typing.get_origin(tp) in (list, tuple) and args:
-        return _unwrap_optional(args[0])
-    if typing.get_origin(tp) is dict and len(args) == 2:
-        return _unwrap_optional(args[1])
+def _step(tp: Any, part: Any) -> Any:
+    members = _members(tp)
+    if len(members) > 1 and isinstance(part, str):  # a tagged union: pydantic puts the tag in loc
+        for m in members:
+            tag = getattr(m, "model_fields", {}).get("type")
+            if tag is not None and part in typing.get_args(tag.annotation):
+                return m
+        return None
+    tp = members[0] if members else None
+    origin = typing.get_origin(tp)
+    if origin in (list, tuple):
+        return typing.get_args(tp)[0]
+    if origin is dict:
+        return typing.get_args(tp)[1]
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        field = tp.model_fields.get(part)
+        return field.annotation if field else None
     return None
 
 
-def format_errors(err: ValidationError, model: type[BaseModel], lines: dict[Loc, int], path: str) -> list[str]:
+def _data_loc(data: Any, loc: Loc) -> Loc:
+    """pydantic's loc without the union tags it inserts, i.e. the path in the YAML data."""
+    out: list[Any] = []
+    for part in loc:
+        if isinstance(data, dict) and part in data:
+            data = data[part]
+        elif isinstance(data, list) and isinstance(part, int) and part < len(data):
+            data = data[part]
+        elif isinstance(data, dict) and isinstance(part, str) and data.get("type") == part:
+            continue  # the discriminator's tag
+        else:
+            data = None
+        out.append(part)
+    return tuple(out)
+
+
+def format_errors(err: ValidationError, model: type[BaseModel], data: Any, lines: dict[Loc, int], path: str) -> list[str]:
     """Turn pydantic errors into 'file:line: where: what' lines people can act on."""
     problems = []
     for e in err.errors():
-        loc = tuple(e["loc"])
+        raw_loc = tuple(e["loc"])
+        loc = _data_loc(data, raw_loc)
         line = line_of(lines, loc)
         if e["type"] == "extra_forbidden":
-            expected = _expected_keys(model, loc)
+            expected = _expected_keys(model, raw_loc)
             hint = difflib.get_close_matches(str(loc[-1]), expected, n=1)
             msg = f"unknown key '{loc[-1]}'"
             if hint:
                 msg += f" (did you mean '{hint[0]}'?)"
             if expected:
                 msg += f"; expected one of: {', '.join(expected)}"
+        elif e["type"] in ("union_tag_invalid", "union_tag_not_found"):
+            key = e["ctx"]["discriminator"].strip("'")
+            loc += (key,)
+            line = line_of(lines, loc)
+            got = f"unknown {key} '{e['ctx']['tag']}'" if "tag" in e["ctx"] else f"'{key}' is missing"
+            msg = f"{got}; expected one of: {e['ctx'].get('expected_tags', '')}"
         else:
-            msg = e["msg"]
+            msg = e["msg"].removeprefix("Value error, ")
             if e["type"] not in ("missing", "value_error") and "input" in e and not isinstance(e["input"], (dict, list)):
                 msg += f" (got {e['input']!r})"
         problems.append(f"{path}:{line}: {describe(loc)}: {msg}")
@@ -170,6 +195,11 @@ def load(path: str | Path, model: type[M]) -> M:
 
 
 def load_text(text: str, path: str, model: type[M]) -> M:
+    return load_text_with_lines(text, path, model)[0]
+
+
+def load_text_with_lines(text: str, path: str, model: type[M]) -> tuple[M, dict[Loc, int]]:
+    """Like load_text, also returning the line of every location (for checks after validation)."""
     data, lines = parse(text, path)
     if not isinstance(data, dict):
         raise YamlError([f"{path}:1: expected a mapping at the top level"])
@@ -178,7 +208,7 @@ def load_text(text: str, path: str, model: type[M]) -> M:
     try:
         obj = model.model_validate(data, context={"path": path, "lines": lines})
     except ValidationError as e:
-        raise YamlError(format_errors(e, model, lines, path)) from None
+        raise YamlError(format_errors(e, model, data, lines, path)) from None
     if problems:
         raise YamlError(problems)
-    return obj
+    return obj, lines

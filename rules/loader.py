@@ -8,9 +8,6 @@ from bot import yamlfile
 from bot.config import Config
 from rules.model import RuleFile
 
-Rule = object  # any of rules.model.Spike / Threshold / Keyword
-
-
 def load(folder: str | Path, cfg: Config | None = None) -> list:
     """All rules under folder (*.yaml, sorted by file name); raises YamlError with every problem."""
     problems: list[str] = []
@@ -18,8 +15,7 @@ def load(folder: str | Path, cfg: Config | None = None) -> list:
     seen: dict[str, str] = {}
     for path in sorted(Path(folder).glob("*.yaml")):
         try:
-            data, lines = yamlfile.parse(path.read_text(encoding="utf-8"), str(path))
-            parsed = yamlfile.load_text(path.read_text(encoding="utf-8"), str(path), RuleFile)
+            parsed, lines = yamlfile.load_text_with_lines(path.read_text(encoding="utf-8"), str(path), RuleFile)
         except yamlfile.YamlError as e:
             problems.extend(e.problems)
             continue

@@ -81,3 +81,15 @@ def test_pseudonymised_authors(ctx, drain):
     ingest.accept(ctx, [post])
     stored, _ = ctx.store.get_post("generic:a1")
     assert stored.author_id.startswith("p:") and "user-123" not in stored.author_id
+
+
+def test_the_companys_own_posts_are_kept_but_not_counted(ctx, drain):
+    own = [
+        Post("generic", f"own{i}", "x_support", "Störung in Köln: kein Netz, wir arbeiten daran", T0 + i * 30, author_id="u_telviahilfe")
+        for i in range(30)
+    ]
+    ingest.accept(ctx, own)
+    drain()
+    assert ctx.store.alerts() == []
+    stored, scores = ctx.store.get_post("generic:own0")
+    assert stored.author_id == "u_telviahilfe" and scores.topic == "network_outage"

@@ -2,7 +2,7 @@
 // that talks to the same command layer as Slack, Teams and Telegram.
 "use strict";
 
-const state = { departments: [], alerts: new Map(), chat: {}, current: null };
+const state = { departments: [], alerts: new Map(), chat: {}, current: null, arriving: null };
 const $ = (id) => document.getElementById(id);
 
 function me() {
@@ -127,36 +127,69 @@ async function ask(event) {
   }
 }
 
+function apply(event) {
+  if (event.type === "alert") {
+    state.alerts.set(event.id, event);
+    renderDepartments();
+    renderAlerts();
+  } else if (event.type === "chat") {
+    (state.chat[event.department] ||= []).push(event.message);
+    if (event.department === state.current) renderChat();
+  }
+}
+
 function listen() {
   const source = new EventSource("/room/api/events");
-  source.onopen = () => { $("connection").textContent = "live"; };
+  // Every (re)connection reloads the state: changes made while the page had no connection
+  // (server restart, laptop asleep) would otherwise never show. The server subscribes before
+  // it answers, so nothing published after the stream opened is missed.
+  source.onopen = () => {
+    $("connection").textContent = "live";
+    loadState();
+  };
   source.onerror = () => { $("connection").textContent = "reconnecting…"; };
   source.onmessage = (message) => {
     const event = JSON.parse(message.data);
-    if (event.type === "alert") {
-      state.alerts.set(event.id, event);
-      renderDepartments();
-      renderAlerts();
-    } else if (event.type === "chat" && state.current) {
-      (state.chat[event.department] ||= []).push(event.message);
-      if (event.department === state.current) renderChat();
-    }
+    if (state.arriving) state.arriving.push(event); // a state load is in flight: apply after it
+    else apply(event);
   };
 }
 
-async function start() {
+async function loadState() {
+  const arriving = (state.arriving = []);
+  let data;
+  try {
+    const response = await fetch("/room/api/state");
+    if (!response.ok) throw new Error(`state: HTTP ${response.status}`);
+    data = await response.json();
+  } catch (e) {
+    $("connection").textContent = String(e.message);
+    if (state.arriving === arriving) state.arriving = null;
+    for (const event of arriving) apply(event);
+    return;
+  }
+  if (state.arriving !== arriving) return; // a newer load replaced this one
+  state.arriving = null;
+  $("org").textContent = `${data.organisation} · sitroom`;
+  state.departments = data.departments;
+  state.alerts = new Map(data.alerts.map((a) => [a.id, a]));
+  state.chat = data.chat;
+  for (const event of arriving) {
+    // Alert events carry the whole alert, so replaying them in order ends on the newest state;
+    // a chat message already in the loaded history is not added twice.
+    const recent = event.type === "chat" ? (state.chat[event.department] || []).slice(-arriving.length) : [];
+    if (recent.some((m) => JSON.stringify(m) === JSON.stringify(event.message))) continue;
+    apply(event);
+  }
+  const wanted = state.current || location.hash.slice(1);
+  select(state.departments.some((d) => d.name === wanted) ? wanted : state.departments[0].name);
+}
+
+function start() {
   $("me").value = localStorage.getItem("sitroom-name") || "";
   $("me").addEventListener("input", () => localStorage.setItem("sitroom-name", me()));
   $("ask").addEventListener("submit", ask);
-  listen(); // before loading the state, so that nothing between the two is missed
-  const response = await fetch("/room/api/state");
-  const data = await response.json();
-  $("org").textContent = `${data.organisation} · sitroom`;
-  state.departments = data.departments;
-  state.chat = data.chat;
-  for (const a of data.alerts) if (!state.alerts.has(a.id)) state.alerts.set(a.id, a);
-  const wanted = location.hash.slice(1);
-  select(state.departments.some((d) => d.name === wanted) ? wanted : state.departments[0].name);
+  listen();
 }
 
 start();

@@ -1,0 +1,74 @@
+"""The command layer answers in the language of the question, never with a stack trace."""
+
+import subprocess
+import sys
+
+import pytest
+
+from bot import commands, ingest
+from bot.models import Post
+from tests.test_pipeline import T0, outage_posts
+
+
+def ask(ctx, text, department="network", user="anna"):
+    return commands.handle(ctx, commands.Request(text, user, department, "test"))
+
+
+@pytest.mark.parametrize(
+    "text, lang",
+    [("what is happening in Berlin?", "en"), ("was ist los in Köln?", "de"), ("open alerts", "en"),
+     ("offene Alarme", "de"), ("wer hat Bereitschaft?", "de"), ("who is on call?", "en")],
+)
+def test_answers_in_the_language_of_the_question(ctx, text, lang):
+    assert ask(ctx, text, department="security" if lang == "de" else "network").lang == lang
+
+
+def test_help_and_unknown_give_examples(ctx):
+    assert "ack 42" in ask(ctx, "help", "security").text
+    assert "offene Alarme" in ask(ctx, "hilfe").text
+    reply = ask(ctx, "asdf qwerty ###")
+    assert "hilfe" in reply.text  # network is a German department
+
+
+def test_region_question_reports_counts_topics_and_alerts(ctx, drain):
+    ingest.accept(ctx, outage_posts())
+    drain()
+    reply = ask(ctx, "was ist los in Koeln?")
+    assert reply.text.startswith("Köln/Bonn, letzte 1h: 30 Beiträge")
+    assert "Netzstörung (30)" in reply.text or "(30)" in reply.text
+    assert "#1" in reply.text
+    assert "don't know the region" in ask(ctx, "what's happening in Atlantis?").text
+
+
+def test_open_alerts_and_topics(ctx, drain):
+    assert ask(ctx, "open alerts", "security").text == "No open alerts. 🎉"
+    ingest.accept(ctx, outage_posts())
+    ingest.accept(ctx, [Post("generic", "b1", "fb_telvia", "Meine Rechnung ist viel zu hoch", T0 + 100)])
+    drain()
+    reply = ask(ctx, "open alerts", "security")
+    assert reply.text.startswith("1 open alerts:") and "#1 CRITICAL" in reply.text
+    topics = ask(ctx, "topics", "security").text.splitlines()
+    assert topics[0].startswith("Topics in the last 1h")
+    assert any("30" in line for line in topics[1:])
+
+
+def test_ack_without_number_asks_which(ctx):
+    assert "ack" in ask(ctx, "ack").text
+
+
+def test_ack_unknown_alert(ctx):
+    assert ask(ctx, "ack 999", "security").text == "There is no alert #999."
+
+
+def test_oncall_lists_the_department(ctx):
+    assert ask(ctx, "who is on call?", "security").text.startswith("Security")
+
+
+def test_sitroom_ask_prints_the_answer(ctx, redis_url, tmp_path):
+    run = subprocess.run(
+        [sys.executable, "-m", "bot", "ask", "help", "--department", "security"],
+        capture_output=True, text=True, timeout=60,
+        env={**__import__("os").environ, "REDIS_URL": redis_url, "SITROOM_DATA_DIR": str(tmp_path)},
+    )
+    assert run.returncode == 0, run.stderr
+    assert "open alerts" in run.stdout

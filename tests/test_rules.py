@@ -1,0 +1,146 @@
+"""The rule engine as a pure function of rules, aggregates, open alerts and a clock."""
+
+from pathlib import Path
+
+import pytest
+
+from bot import aggregates, config
+from bot.aggregates import Window
+from bot.models import Alert, Post, Scores, Severity
+from bot.yamlfile import YamlError
+from rules import engine, loader
+from rules.model import RuleFile
+
+ROOT = Path(__file__).resolve().parent.parent
+T0 = 1_800_000_000 - 1_800_000_000 % 3600  # an hour boundary, as event time
+
+
+def rules_from(text):
+    from bot import yamlfile
+
+    return list(yamlfile.load_text(text, "test.yaml", RuleFile).rules)
+
+
+SPIKE = """
+rules:
+  - name: outage
+    type: spike
+    match: {topic: network_outage}
+    group_by: [region]
+    window: 10m
+    baseline: 1h
+    factor: 3
+    min_count: 5
+    severity: critical
+    departments: [network]
+"""
+
+
+def window_of(posts_scores, tags=None):
+    posts = [p for p, _ in posts_scores]
+    scores = [s for _, s in posts_scores]
+    minutes = {}
+    for (m, f), v in aggregates.increments(posts, scores, tags or [[] for _ in posts]).items():
+        minutes.setdefault(m, {})[f] = minutes.get(m, {}).get(f, 0) + v
+    return Window(minutes)
+
+
+def post(i, t, topic="network_outage", region="koeln_bonn", sentiment="negative", reach=10.0, text="kein netz"):
+    return Post("generic", str(i), "x_support", text, t), Scores(
+        language="de", sentiment=sentiment, topic=topic, region=region, reach=reach
+    )
+
+
+def test_spike_fires_per_region_against_the_windows_before():
+    rules = rules_from(SPIKE)
+    calm = [post(i, T0 + i * 600) for i in range(6)]  # one per 10 minutes for an hour
+    burst = [post(100 + i, T0 + 3600 + i * 30, region="koeln_bonn") for i in range(12)]
+    elsewhere = [post(200 + i, T0 + 3600 + i * 30, region="berlin") for i in range(3)]
+    now = T0 + 3600 + 12 * 30
+    actions = engine.evaluate(rules, window_of(calm + burst + elsewhere), {}, now)
+    assert len(actions) == 1
+    fire = actions[0]
+    assert fire.labels == {"topic": "network_outage", "region": "koeln_bonn"}
+    assert fire.current == 12 and fire.baseline == pytest.approx(1.0)
+    assert fire.fingerprint == "outage|region=koeln_bonn"
+
+
+def test_spike_needs_factor_over_baseline():
+    rules = rules_from(SPIKE)
+    steady = [post(i, T0 + i * 60) for i in range(80)]  # one a minute, for 80 minutes
+    assert engine.evaluate(rules, window_of(steady), {}, T0 + 79 * 60) == []
+
+
+def test_threshold_on_negative_share_needs_min_count():
+    rules = rules_from("""
+rules:
+  - name: angry
+    type: threshold
+    metric: negative_share
+    above: 0.6
+    min_count: 5
+    window: 15m
+    departments: [care]
+""")
+    few = [post(i, T0 + i * 60) for i in range(4)]
+    assert engine.evaluate(rules, window_of(few), {}, T0 + 5 * 60) == []
+    many = few + [post(10 + i, T0 + 300 + i, sentiment="neutral" if i == 0 else "negative") for i in range(4)]
+    [fire] = engine.evaluate(rules, window_of(many), {}, T0 + 6 * 60)
+    assert fire.current == pytest.approx(7 / 8)
+
+
+def test_keyword_any_all_none():
+    [rule] = rules_from("""
+rules:
+  - name: phish
+    type: keyword
+    any: [phishing, "fake sms"]
+    all: [telvia]
+    none: [test]
+    min_count: 2
+    departments: [security]
+""")
+    assert engine.tag([rule], "Telvia FAKE SMS again") == ["phish"]
+    assert engine.tag([rule], "fake sms again") == []  # missing 'telvia'
+    assert engine.tag([rule], "Telvia phishing test") == []  # has 'test'
+    assert engine.tag([rule], "Telvia phishingmail") == ["phish"]  # a term may start a word
+    texts = ["Telvia phishing!", "telvia fake sms", "hello telvia"]
+    pairs = [post(i, T0 + i, text=t) for i, t in enumerate(texts)]
+    tags = [engine.tag([rule], p.text) for p, _ in pairs]
+    [fire] = engine.evaluate([rule], window_of(pairs, tags), {}, T0 + 60)
+    assert fire.current == 2 and fire.baseline is None
+
+
+def test_open_alert_resolves_after_quiet_time():
+    rules = rules_from(SPIKE)
+    alert = Alert(1, "outage|region=koeln_bonn", "outage", Severity.CRITICAL, ["network"], {}, {}, updated_at=T0)
+    quiet = Window({})
+    assert engine.evaluate(rules, quiet, {alert.fingerprint: alert}, T0 + 1799) == []
+    [resolve] = engine.evaluate(rules, quiet, {alert.fingerprint: alert}, T0 + 1800)
+    assert isinstance(resolve, engine.Resolve) and resolve.alert is alert
+
+
+def test_shipped_rules_load_against_shipped_config():
+    cfg = config.load(ROOT / "config.yaml")
+    rules = loader.load(ROOT / "rules", cfg)
+    kinds = {r.type for r in rules}
+    assert kinds == {"spike", "threshold", "keyword"}
+
+
+def test_rule_file_errors_name_file_and_line(tmp_path):
+    cfg = config.load(ROOT / "config.yaml")
+    (tmp_path / "a.yaml").write_text(SPIKE.replace("window: 10m", "window: 10 minutes").replace("factor: 3", "factr: 3"))
+    (tmp_path / "b.yaml").write_text(SPIKE.replace("departments: [network]", "departments: [nowhere]"))
+    with pytest.raises(YamlError) as err:
+        loader.load(tmp_path, cfg)
+    found = "\n".join(err.value.problems)
+    assert f"{tmp_path / 'a.yaml'}:7: rules[0].window: '10 minutes' is not a duration" in found
+    assert f"{tmp_path / 'a.yaml'}:9: rules[0].factr: unknown key 'factr' (did you mean 'factor'?)" in found
+    assert f"{tmp_path / 'b.yaml'}:3: rules[0]: departments: unknown department 'nowhere'" in found
+
+
+def test_unknown_rule_type_is_explained(tmp_path):
+    (tmp_path / "a.yaml").write_text(SPIKE.replace("type: spike", "type: spiky"))
+    with pytest.raises(YamlError) as err:
+        loader.load(tmp_path)
+    assert ":4: rules[0].type: unknown type 'spiky'; expected one of: 'spike'" in err.value.problems[0]
