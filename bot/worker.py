@@ -26,10 +26,21 @@ def recover(ctx) -> int:
     return moved
 
 
+class BurstWorker(SimpleWorker):
+    """A SimpleWorker that stops when the queue is empty and listens for no commands.
+
+    RQ's command listener waits up to 60 s for its thread when the worker stops; a burst
+    worker lives for seconds and has no use for it.
+    """
+
+    def subscribe(self) -> None:
+        self.pubsub_thread = None
+
+
 def run(ctx, burst: bool = False, scorer=None) -> None:
     """Load the model, recover lost batches, then work the scoring queue."""
     jobs.prepare(ctx, scorer)
     recover(ctx)
-    worker = SimpleWorker([ctx.scoring], connection=ctx.redis)
+    worker = (BurstWorker if burst else SimpleWorker)([ctx.scoring], connection=ctx.redis)
     log.info("worker %s ready on queue %s", worker.name, ctx.scoring.name)
     worker.work(burst=burst, with_scheduler=not burst, logging_level="WARNING")

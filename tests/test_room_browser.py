@@ -75,7 +75,6 @@ def test_room_shows_alerts_live_and_acknowledges_them(ctx, page, server, drain):
     expect(page.locator("#alerts .empty")).to_have_text("No alerts.")
     page.click("#departments button[data-department='network']")
 
-    page.screenshot(path="/tmp/room-firing.png")  # TEMP
     page.fill("#me", "Aylin")
     card.locator("button.ack").click()
     expect(card.locator(".status-line")).to_contain_text("Bestätigt von Aylin", timeout=10_000)
