@@ -12,7 +12,6 @@ from bot import ingest, redisconn, store, worker
 from bot.context import Context
 from bot.models import AlertStatus, Post
 from tests.conftest import ROOT
-from tests.test_web import quick_worker_teardown  # noqa: F401 (fixture)
 
 CONFIG = os.path.join(ROOT, "config.yaml")
 T0 = 1763283600.0  # 2025-11-16 09:00 UTC

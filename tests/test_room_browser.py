@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from tests.test_web import app, outage, quick_worker_teardown, send, server  # noqa: F401 (fixtures)
+from tests.test_web import app, outage, send, server  # noqa: F401 (fixtures)
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -30,7 +30,7 @@ def serve(app, port: int = 0):
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", port))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", lifespan="off", timeout_graceful_shutdown=2)
+    config = uvicorn.Config(app, log_level="warning", lifespan="off", timeout_graceful_shutdown=1)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
@@ -65,19 +65,6 @@ def server(ctx, app):
 def http(server):
     with httpx.Client(base_url=server, timeout=10, trust_env=False) as client:
         yield client
-
-
-@pytest.fixture(autouse=True)
-def quick_worker_teardown(monkeypatch):
-    """Burst workers here need no RQ command channel.
-
-    rq 3.0 + redis-py 8.2: when a worker stops, its pub/sub thread can miss the stop flag
-    and wait 60 s for a subscription that never comes (PubSubWorkerThread.stop() joins
-    without a timeout). Not subscribing at all sidesteps that race in tests.
-    """
-    from rq.worker.base import BaseWorker
-
-    monkeypatch.setattr(BaseWorker, "subscribe", lambda self: None)
 
 
 def sign(raw: bytes, secret: str = INGEST_SECRET) -> str:
