@@ -108,7 +108,7 @@ def _serve(ctx, host: str | None, port: int | None) -> int:
 
     app = create_app(ctx)
     host = host or ctx.cfg.server.host
-    port = port or ctx.cfg.server.port
+    port = port or int(os.environ.get("PORT") or ctx.cfg.server.port)  # honcho and PaaS set PORT
     print(f"situation room: http://{host}:{port}/?token={app.state.room_token}", flush=True)
     uvicorn.run(app, host=host, port=port, log_level="warning")
     return 0

@@ -44,7 +44,9 @@ class Embedder:
     def load(cls, name: str, max_length: int = 128, batch_size: int = 32) -> "Embedder":
         """Load a model by packaged name, local directory or Hugging Face name."""
         from transformers import AutoModel, AutoTokenizer
+        from transformers.utils import logging as hf_logging
 
+        hf_logging.disable_progress_bar()  # a progress bar per worker start only clutters the logs
         _set_threads()
         where = resolve(name)
         tokenizer = AutoTokenizer.from_pretrained(where)
