@@ -110,5 +110,6 @@ def _serve(ctx, host: str | None, port: int | None) -> int:
     host = host or ctx.cfg.server.host
     port = port or int(os.environ.get("PORT") or ctx.cfg.server.port)  # honcho and PaaS set PORT
     print(f"situation room: http://{host}:{port}/?token={app.state.room_token}", flush=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    # Open room tabs keep an event stream open: do not wait for them forever on shutdown.
+    uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=3)
     return 0

@@ -34,8 +34,8 @@ def title(cfg: Config, alert: Alert, lang: str, rule=None) -> str:
         "topic": label_title(cfg, "topic", alert.labels.get("topic", ""), lang) or "?",
         "region": label_title(cfg, "region", alert.labels.get("region", ""), lang) or say("card.everywhere", lang),
         "channel": label_title(cfg, "channel", alert.labels.get("channel", ""), lang),
-        "current": _num(alert.current),
-        "baseline": _num(alert.baseline or 0),
+        "current": _num(alert.current, lang),
+        "baseline": _num(alert.baseline or 0, lang),
         "window": format_duration(alert.window_s),
         "factor": f"{alert.current / alert.baseline:.0f}×" if alert.baseline else "∞",
     }
@@ -49,8 +49,10 @@ def title(cfg: Config, alert: Alert, lang: str, rule=None) -> str:
     return say("generic.message", lang, what=what)
 
 
-def _num(x: float) -> str:
-    return f"{x:.0f}" if abs(x) >= 10 or x == int(x) else f"{x:.1f}"
+def _num(x: float, lang: str) -> str:
+    """847095 -> '847,095' (en) or '847.095' (de); small values keep one decimal."""
+    text = f"{x:,.0f}" if abs(x) >= 10 or x == int(x) else f"{x:.1f}"
+    return text.translate(str.maketrans(",.", ".,")) if lang == "de" else text
 
 
 def card(cfg: Config, alert: Alert, lang: str, posts: list[dict] | None = None) -> dict:
@@ -59,9 +61,9 @@ def card(cfg: Config, alert: Alert, lang: str, posts: list[dict] | None = None) 
     where = label_title(cfg, "region", region, lang) if region else say("card.everywhere", lang)
     window = format_duration(alert.window_s)
     if alert.baseline is not None:
-        size = say("card.size", lang, current=_num(alert.current), window=window, baseline=_num(alert.baseline))
+        size = say("card.size", lang, current=_num(alert.current, lang), window=window, baseline=_num(alert.baseline, lang))
     else:
-        size = say("card.size_nobase", lang, current=_num(alert.current), window=window)
+        size = say("card.size_nobase", lang, current=_num(alert.current, lang), window=window)
     status_line = say("card.since", lang, time=local_time(cfg, alert.started_at))
     if alert.status == AlertStatus.ACKNOWLEDGED:
         status_line = say("card.acked", lang, who=alert.acked_by, via=alert.acked_via, time=local_time(cfg, alert.acked_at))

@@ -67,13 +67,13 @@ def create_app(ctx) -> FastAPI:
         return await asyncio.to_thread(take, posts)
 
     @app.post("/ingest/x", status_code=202)
-    async def ingest_x(request: Request, channel: str):
+    async def ingest_x(request: Request, channel: str = ""):
         body = await body_of(request)
         check_signature(body, ctx.cfg.secrets.ingest_secret, request.headers.get(SIGNATURE_HEADER), "SITROOM_INGEST_SECRET")
         source = ctx.cfg.source(channel)
         if source is None or source.platform != "x":
             known = [s.name for s in ctx.cfg.sources if s.platform == "x"]
-            raise InputError([f"channel: '{channel}' is not an X source in config.yaml; known: {', '.join(known)}"])
+            raise InputError([f"?channel=: '{channel}' is not an X source in config.yaml; known: {', '.join(known)}"])
         return await asyncio.to_thread(take, x.parse(body, channel))
 
     @app.get("/ingest/facebook")
@@ -177,6 +177,9 @@ def create_app(ctx) -> FastAPI:
     return app
 
 
+_JSON_TYPE = {str: "a string", int: "an integer"}
+
+
 async def json_of(request: Request, fields: dict[str, type]) -> dict:
     """A JSON object with the given required fields of the given types, or a 400 naming the field."""
     try:
@@ -186,7 +189,7 @@ async def json_of(request: Request, fields: dict[str, type]) -> dict:
     if not isinstance(data, dict):
         raise InputError(["body: expected a JSON object"])
     problems = [
-        f"{name}: expected {kind.__name__}" for name, kind in fields.items()
+        f"{name}: expected {_JSON_TYPE[kind]}" for name, kind in fields.items()
         if not isinstance(data.get(name), kind) or isinstance(data.get(name), bool)
     ]
     if problems:

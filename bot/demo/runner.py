@@ -46,7 +46,7 @@ def run(headless: bool, duration: float, scale: float, port: int | None) -> int:
         worker = subprocess.Popen([sys.executable, "-m", "bot", "worker"], env=os.environ.copy())
         app = create_app(ctx)
         port = port or _free_port(ctx.cfg.server.host, ctx.cfg.server.port)
-        server = uvicorn.Server(uvicorn.Config(app, host=ctx.cfg.server.host, port=port, log_level="warning"))
+        server = uvicorn.Server(uvicorn.Config(app, host=ctx.cfg.server.host, port=port, log_level="warning", timeout_graceful_shutdown=3))
         threading.Thread(target=server.run, daemon=True).start()
         base = f"http://{ctx.cfg.server.host}:{port}"
         _wait_ready(ctx, server, worker)
