@@ -5,6 +5,18 @@
 const state = { departments: [], alerts: new Map(), chat: {}, current: null, arriving: null };
 const $ = (id) => document.getElementById(id);
 
+// The room's own labels; what the bot says comes from the server, already translated.
+const LABELS = {
+  de: { name: "Ihr Name", send: "Senden", ask: "Fragen: offene Alarme · ack 42 · Themen · was ist los in Köln?",
+        live: "live", reconnecting: "verbinde neu…" },
+  en: { name: "Your name", send: "Send", ask: "Ask: open alerts · ack 42 · topics · what's happening in Berlin?",
+        live: "live", reconnecting: "reconnecting…" },
+};
+
+function label(key) {
+  return (LABELS[language()] || LABELS.en)[key];
+}
+
 function me() {
   return $("me").value.trim();
 }
@@ -78,6 +90,9 @@ function select(name) {
   const dept = state.departments.find((d) => d.name === name);
   $("channel-title").textContent = dept ? `# ${dept.name} — ${dept.title}` : "";
   document.documentElement.lang = language();
+  $("me-label").textContent = label("name");
+  $("send").textContent = label("send");
+  $("text").placeholder = label("ask");
   renderDepartments();
   renderAlerts();
   renderChat();
@@ -144,10 +159,10 @@ function listen() {
   // (server restart, laptop asleep) would otherwise never show. The server subscribes before
   // it answers, so nothing published after the stream opened is missed.
   source.onopen = () => {
-    $("connection").textContent = "live";
+    $("connection").textContent = label("live");
     loadState();
   };
-  source.onerror = () => { $("connection").textContent = "reconnecting…"; };
+  source.onerror = () => { $("connection").textContent = label("reconnecting"); };
   source.onmessage = (message) => {
     const event = JSON.parse(message.data);
     if (state.arriving) state.arriving.push(event); // a state load is in flight: apply after it
