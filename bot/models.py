@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 
@@ -74,14 +74,14 @@ class Scores:
     topic_score: float = 0.0
     region: str | None = None
     reach: float = 0.0
-    keywords: list[str] = field(default_factory=list)  # normalised tokens, for keyword rules
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Scores":
-        return cls(**d)
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in known})  # scores of older versions still load
 
 
 @dataclass

@@ -227,10 +227,13 @@ async def stream_events(ctx, request: Request, client, pubsub):
     """Server-sent events on a subscribed pubsub: alert changes as cards, and chat messages."""
     try:
         yield "retry: 2000\n\n"
+        quiet = 0
         while not await request.is_disconnected():
             message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
             if message is None:
-                yield ": keep-alive\n\n"
+                quiet += 1
+                if quiet % 15 == 0:  # a comment now and then keeps proxies from closing the stream
+                    yield ": keep-alive\n\n"
                 continue
             event = json.loads(message["data"])
             if event["type"] == "alert":

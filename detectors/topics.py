@@ -50,13 +50,8 @@ def term_pattern(term: str, language: str = "en") -> str:
     return r"\b" + r"\W+".join(parts) + r"\b"
 
 
-def tokens(text: str) -> list[str]:
-    """The post's distinct lowercase words in first-seen order (umlauts as written, no links)."""
-    return list(dict.fromkeys(_WORD.findall(_URL.sub(" ", text.lower()))))
-
-
 class TopicDetector:
-    """Fills scores.topic, scores.topic_score and scores.keywords."""
+    """Fills scores.topic and scores.topic_score."""
 
     name = "topics"
 
@@ -99,8 +94,6 @@ class TopicDetector:
 
     def score_with_vectors(self, posts: list[Post], scores: list[Scores]) -> np.ndarray | None:
         """Score a batch and return its post embeddings (None without a model) for reuse."""
-        for post, s in zip(posts, scores):
-            s.keywords = tokens(post.text)
         vectors = None
         if self.embedder is not None and posts:
             vectors = self.embedder.encode([_URL.sub(" ", p.text) for p in posts])

@@ -44,36 +44,7 @@ def span_minutes(rules: list) -> int:
 
 def tag(rules: list, text: str) -> list[str]:
     """Names of the keyword rules whose terms this text matches."""
-    out = []
-    for rule in rules:
-        if isinstance(rule, Keyword) and _matches(rule, text):
-            out.append(rule.name)
-    return out
-
-
-def _matches(rule: Keyword, text: str) -> bool:
-    compiled = _compiled(rule)
-    lowered = text.lower()
-    if compiled["any"] and not compiled["any"].search(lowered):
-        return False
-    if any(not p.search(lowered) for p in compiled["all"]):
-        return False
-    return not (compiled["none"] and compiled["none"].search(lowered))
-
-
-_patterns: dict[int, dict] = {}
-
-
-def _compiled(rule: Keyword) -> dict:
-    # Rules are frozen, so their patterns can be compiled once per rule object.
-    key = id(rule)
-    if key not in _patterns:
-        _patterns[key] = {
-            "any": rule.terms_pattern(rule.any),
-            "all": [rule.terms_pattern([t]) for t in rule.all],
-            "none": rule.terms_pattern(rule.none),
-        }
-    return _patterns[key]
+    return [r.name for r in rules if isinstance(r, Keyword) and r.matches(text)]
 
 
 def evaluate(rules: list, window: Window, open_alerts: dict[str, Alert], now: float) -> list:

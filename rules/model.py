@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import cached_property
 from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -92,10 +93,24 @@ class Keyword(Base):
     def _terms(cls, v: list[str]) -> list[str]:
         return [t.strip().lower() for t in v if t.strip()]
 
-    def terms_pattern(self, terms: list[str]) -> re.Pattern | None:
-        if not terms:
-            return None
-        return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(t) for t in terms) + r")", re.IGNORECASE)
+    @cached_property
+    def patterns(self) -> tuple[re.Pattern | None, list[re.Pattern], re.Pattern | None]:
+        """Compiled once per rule: (any, each of all, none). A term may start a word."""
+        return _pattern(self.any), [_pattern([t]) for t in self.all], _pattern(self.none)
+
+    def matches(self, text: str) -> bool:
+        any_, all_, none = self.patterns
+        if any_ and not any_.search(text):
+            return False
+        if not all(p.search(text) for p in all_):
+            return False
+        return not (none and none.search(text))
+
+
+def _pattern(terms: list[str]) -> re.Pattern | None:
+    if not terms:
+        return None
+    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(t) for t in terms) + r")", re.IGNORECASE)
 
 
 Rule = Annotated[Union[Spike, Threshold, Keyword], Field(discriminator="type")]
