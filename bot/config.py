@@ -31,15 +31,36 @@ class RoomDestination(Strict):
 
 
 class SlackDestination(Strict):
-    channel: str  # channel id or name
+    channel: str  # channel id (C0123...)
 
 
 class TeamsDestination(Strict):
-    channel: str  # a name the bot learns a conversation reference for
+    channel_id: str  # the Teams channel's conversation id (19:...@thread.tacv2); its reference is learnt
 
 
 class TelegramDestination(Strict):
-    chat_id: int | str
+    chat_id: int  # group chat ids are negative
+
+
+class Member(Strict):
+    """A person, by the name people use and by their user id on each platform."""
+
+    name: str
+    slack: str | None = None  # user id, U0123...
+    teams: str | None = None  # AAD object id
+    telegram: int | None = None  # numeric user id
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_name(cls, value):
+        return {"name": value} if isinstance(value, str) else value  # "anna" is short for {name: anna}
+
+    def platform_id(self, platform: str) -> str | None:
+        """This person's id on a platform (the room knows people by name)."""
+        if platform in ("room", "cli"):
+            return self.name
+        value = getattr(self, platform, None)
+        return None if value is None else str(value)
 
 
 class Destinations(Strict):
@@ -54,9 +75,12 @@ class Department(Strict):
     title: str
     language: Language
     destinations: Destinations = Destinations()
-    members: list[str] = []
-    oncall: list[str] = []
-    admin: bool = False  # gets configuration errors and delivery warnings
+    members: list[Member] = []
+    oncall: list[str] = []  # names of members (of any department), in order of escalation
+    admin: bool = False  # its members may reload rules; it gets configuration errors and delivery warnings
+
+    def member(self, platform: str, user_id: str) -> Member | None:
+        return next((m for m in self.members if user_id and m.platform_id(platform) == str(user_id)), None)
 
 
 class Source(Strict):
@@ -113,6 +137,19 @@ class Retention(Strict):
     alerts: Duration = 90 * 86400
 
 
+class PlatformSettings(Strict):
+    """Where a chat platform's API is: corporate proxies and tests point it elsewhere."""
+
+    api_url: str | None = None
+    mode: Literal["http", "socket", "webhook", "polling"] | None = None  # Slack: http/socket; Telegram: webhook/polling
+
+
+class Platforms(Strict):
+    slack: PlatformSettings = PlatformSettings()
+    teams: PlatformSettings = PlatformSettings()
+    telegram: PlatformSettings = PlatformSettings()
+
+
 class Server(Strict):
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=1, le=65535)
@@ -138,6 +175,7 @@ class Config(Strict):
     server: Server = Server()
     secrets: Secrets = Secrets()
     privacy: Privacy = Privacy()
+    platforms: Platforms = Platforms()
     departments: list[Department]
     sources: list[Source]
     topics: list[Topic] = []
@@ -152,6 +190,11 @@ class Config(Strict):
         _unique("sources", [s.name for s in self.sources])
         _unique("topics", [t.name for t in self.topics])
         _unique("regions", [r.name for r in self.regions])
+        people = {m.name for d in self.departments for m in d.members}
+        for d in self.departments:
+            for name in d.oncall:
+                if name not in people:
+                    raise ValueError(f"department '{d.name}': on-call '{name}' is not a member of any department")
         regions = {r.name for r in self.regions}
         for s in self.sources:
             if s.region and s.region not in regions:
@@ -160,6 +203,10 @@ class Config(Strict):
 
     def department(self, name: str) -> Department | None:
         return next((d for d in self.departments if d.name == name), None)
+
+    def person(self, platform: str, user_id: str) -> Member | None:
+        """The member behind a platform user id, whatever their department."""
+        return next((m for d in self.departments if (m := d.member(platform, user_id))), None)
 
     def topic(self, name: str) -> Topic | None:
         return next((t for t in self.topics if t.name == name), None)
