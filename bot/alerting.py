@@ -32,22 +32,30 @@ def _fire(ctx, fire: engine.Fire, existing: Alert | None) -> Alert | None:
     rule = fire.rule
     retention = ctx.cfg.retention.alerts
     if existing is not None:
-        if existing.current == fire.current and existing.baseline == fire.baseline:
-            existing.updated_at = fire.at  # still firing: keep it from resolving, tell nobody
-            ctx.store.save_alert(existing, retention)
-            return None
-        existing.current, existing.baseline, existing.updated_at = fire.current, fire.baseline, fire.at
-        existing.post_keys = evidence(ctx, rule, fire.labels, fire.at)
-        ctx.store.save_alert(existing, retention)
-        notify.alert_changed(ctx, existing, "updated")
-        return existing
+        news = existing.current != fire.current or existing.baseline != fire.baseline
+        post_keys = evidence(ctx, rule, fire.labels, fire.at) if news else None
+
+        def refresh(a: Alert) -> str:
+            # Only the evidence changes here: an ack or mute made meanwhile stays as it is.
+            a.current, a.baseline, a.updated_at = fire.current, fire.baseline, fire.at
+            if post_keys is not None:
+                a.post_keys = post_keys
+            return "updated"
+
+        _, alert = ctx.store.change_alert(existing.id, refresh, retention)
+        if news and alert is not None:
+            notify.alert_changed(ctx, alert, "updated")
+            return alert
+        return None
+    labels = {**fire.labels, **rule.labels}
+    now = time.time()
     alert = Alert(
         id=ctx.store.new_alert_id(),
         fingerprint=fire.fingerprint,
         rule=rule.name,
         severity=rule.severity,
         departments=list(rule.departments),
-        labels={**fire.labels, **rule.labels},
+        labels=labels,
         summary=rule.message.model_dump() if rule.message else {},
         current=fire.current,
         baseline=fire.baseline,
@@ -55,21 +63,38 @@ def _fire(ctx, fire: engine.Fire, existing: Alert | None) -> Alert | None:
         post_keys=evidence(ctx, rule, fire.labels, fire.at),
         started_at=fire.at,
         updated_at=fire.at,
-        created_wall=time.time(),
-        history=[{"at": time.time(), "action": "fired", "event_time": fire.at}],
+        created_wall=now,
+        history=[{"at": now, "action": "fired", "event_time": fire.at}],
     )
+    silence = silencing(ctx, labels, now)
+    if silence is not None:
+        alert.muted_until = silence["until"]
+        alert.history.append({"at": now, "action": "silenced", "by": silence.get("by"), "until": silence["until"]})
     ctx.store.save_alert(alert, retention)
     log.info("alert #%d fired: %s %s -> %s", alert.id, rule.name, fire.labels, ",".join(alert.departments))
     notify.alert_changed(ctx, alert, "fired")
     return alert
 
 
-def _resolve(ctx, action: engine.Resolve) -> Alert:
-    alert = action.alert
-    alert.status = AlertStatus.RESOLVED
-    alert.resolved_at = action.at
-    alert.history.append({"at": time.time(), "action": "resolved", "event_time": action.at})
-    ctx.store.save_alert(alert, ctx.cfg.retention.alerts)
+def silencing(ctx, labels: dict[str, str], now: float) -> dict | None:
+    """The silence in force whose matchers all hold for these labels, if any."""
+    for silence in ctx.store.silences(now):
+        if all(labels.get(k) == v for k, v in silence["matchers"].items()):
+            return silence
+    return None
+
+
+def _resolve(ctx, action: engine.Resolve) -> Alert | None:
+    def resolve(a: Alert) -> str | None:
+        if a.status == AlertStatus.RESOLVED or a.updated_at > action.alert.updated_at:
+            return None  # resolved by hand meanwhile, or fired again since we looked
+        a.status, a.resolved_at = AlertStatus.RESOLVED, action.at
+        a.history.append({"at": time.time(), "action": "resolved", "event_time": action.at})
+        return "resolved"
+
+    outcome, alert = ctx.store.change_alert(action.alert.id, resolve, ctx.cfg.retention.alerts)
+    if outcome != "resolved":
+        return None
     log.info("alert #%d resolved", alert.id)
     notify.alert_changed(ctx, alert, "resolved")
     return alert

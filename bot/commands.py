@@ -3,31 +3,61 @@
 from __future__ import annotations
 
 import re
-import unicodedata
+import time
 from dataclasses import dataclass, field
 
-from bot import notify, render
-from bot.aggregates import Window
-from bot.durations import format_duration
+from bot import actions, answers, render
+from bot.durations import format_duration, parse_duration
 from bot.models import Alert
 from bot.texts import say
 
-LOOKBACK_S = 3600  # "what's going on" questions look at the last hour of event time
-
 _GERMAN = re.compile(
     r"[äöüß]|\b(was|ist|los|wer|hat|offene|alarme|themen|hilfe|bestätig\w*|quittier\w*|bereitschaft|"
-    r"zusammenfassung|lage|gerade|der|die|das|und|bitte|zeig\w*)\b",
+    r"zusammenfassung|lage|gerade|der|die|das|und|bitte|zeig\w*|erledigt|stumm\w*|eskalier\w*|letzten|stunden?)\b",
     re.I,
 )
-_ENGLISH = re.compile(r"\b(what|who|open|alerts|topics|help|the|is|on|call|happening|show|trending|status)\b", re.I)
-_ACK = re.compile(r"\b(?:ack|acknowledge|bestätig\w*|quittier\w*)\b\s*#?\s*(\d+)?", re.I)
+_ENGLISH = re.compile(
+    r"\b(what|who|open|alerts|topics|help|the|is|on|call|happening|show|trending|status|summary|resolve|mute|"
+    r"escalate|about|last|hours?)\b",
+    re.I,
+)
+_VERBS = {
+    "ack": r"ack|acknowledge|bestätig\w*|quittier\w*",
+    "resolve": r"resolve|close|erledigt|erledige|schließ\w*",
+    "mute": r"mute|silence|stumm\w*",
+    "escalate": r"escalate|eskalier\w*",
+}
+_ACTION = re.compile(
+    r"^\s*/?(?P<verb>" + "|".join(_VERBS.values()) + r")\b\s*(?:alarm|alert)?\s*#?\s*(?P<id>\d+)?"
+    r"(?:\s+(?:for|für)?\s*(?P<duration>\d+\s*[^\W\d_]+))?(?:\s+stumm(?:schalten)?)?[\s.!]*$",
+    re.I,
+)
+_SILENCE = re.compile(
+    r"(?:mute|silence|schalte|stumm\w*)\s+(?:the\s+)?(?:topic|thema)\s+(?P<topic>.+?)\s+(?:for|für)\s+"
+    r"(?P<duration>\d+\s*\w+)(?:\s+stumm)?[\s.!]*$",
+    re.I,
+)
+_SILENCE_DE = re.compile(  # "Thema Rückruf für 2 Stunden stummschalten"
+    r"^\s*(?:schalte\s+)?(?:das\s+)?thema\s+(?P<topic>.+?)\s+(?:für\s+)?(?P<duration>\d+\s*\w+)\s+stumm\w*[\s.!]*$",
+    re.I,
+)
+_WINDOW = re.compile(
+    r"\s*(?:in\s+)?(?:the\s+|den\s+)?(?:last|letzten|letzte|past|seit)\s+(?P<n>\d+)\s*"
+    r"(?P<unit>h|hours?|stunden?|std|m|min\w*|d|days?|tagen?|tag)\b",
+    re.I,
+)
 _HELP = re.compile(r"^\s*(?:/?help|/?hilfe|\?|/start|hallo|hello|hi)\s*[!?.]*\s*$", re.I)
 _ALERTS = re.compile(r"\b(?:open alerts?|alerts?|offene alarme?|alarme?|status)\b", re.I)
-_TOPICS = re.compile(r"\b(?:topics?|themen|thema|trending|trends?)\b", re.I)
+_TOPICS = re.compile(r"^\s*(?:/?topics?|themen|thema|trending|trends?|was wird besprochen)\b", re.I)
 _ONCALL = re.compile(r"\b(?:on[- ]?call|bereitschaft|rufbereitschaft)\b", re.I)
 _REGION = re.compile(
     r"(?:was ist los in|wie ist die lage in|lage in|what'?s happening in|what is happening in|"
     r"what'?s going on in|status (?:of|in|für|in der)?)\s+(.+?)[\s?!.]*$",
+    re.I,
+)
+_SUMMARY = re.compile(
+    r"(?:summary(?: of| about)?|zusammenfassung(?: zu| zum| zur| für)?|what'?s trending about|"
+    r"what is trending about|trending about|was gibt es neues zu|wie steht es um)\s+(.+?)[\s?!.]*$",
     re.I,
 )
 
@@ -35,9 +65,10 @@ _REGION = re.compile(
 @dataclass
 class Request:
     text: str
-    user: str
-    department: str | None = None
+    user: str  # the name people know the sender by
+    department: str | None = None  # the department whose channel this came from; None in DMs
     platform: str = "room"
+    user_id: str | None = None  # the sender's id on the platform (the room knows people by name)
 
 
 @dataclass
@@ -55,125 +86,105 @@ def guess_language(text: str, default: str) -> str:
     return "de" if de > en else "en"
 
 
+def _seconds(n: int, unit: str) -> int | None:
+    """n units in seconds; German and English unit words, long or short."""
+    unit = unit.lower()
+    for prefixes, size in ((("std", "stu", "h"), 3600), (("min", "m"), 60), (("d", "t"), 86400), (("s",), 1)):
+        if unit.startswith(prefixes):
+            return n * size
+    return None
+
+
+def _window(text: str) -> tuple[str, int]:
+    """The question without its time span ('in the last 2 hours'), and that span in seconds."""
+    m = _WINDOW.search(text)
+    if not m:
+        return text, answers.DEFAULT_WINDOW_S
+    seconds = _seconds(int(m.group("n")), m.group("unit")) or answers.DEFAULT_WINDOW_S
+    return (text[: m.start()] + text[m.end():]).strip(), max(60, min(seconds, 7 * 86400))
+
+
+def _duration(text: str | None) -> int | None:
+    """'2h', '30 min', '2 Stunden', '1h30m' -> seconds; None when absent or unreadable."""
+    if not text:
+        return None
+    m = re.fullmatch(r"(\d+)\s*([^\W\d_]+)", text.strip())
+    if m and (seconds := _seconds(int(m.group(1)), m.group(2))):
+        return seconds
+    try:
+        return parse_duration(text)
+    except ValueError:
+        return None
+
+
 def handle(ctx, req: Request) -> Reply:
     """Answer one chat message. Never raises for odd input: unknown text gets help."""
     lang = guess_language(req.text, ctx.department_language(req.department))
     text = req.text.strip()
+    user_id = req.user_id if req.user_id is not None else req.user
     if _HELP.match(text):
         return Reply(say("help", lang), lang)
-    if m := _ACK.search(text):
-        if not m.group(1):
-            latest = _open(ctx, req.department)
-            return Reply(say("ack.which", lang, id=latest[0].id if latest else 42), lang)
-        return acknowledge(ctx, int(m.group(1)), req.user, req.platform, lang)
+    if m := _SILENCE.search(text) or _SILENCE_DE.match(text):
+        return _silence(ctx, m.group("topic"), _duration(m.group("duration")), req, user_id, lang)
+    if m := _ACTION.match(text):
+        verb = next(v for v, pattern in _VERBS.items() if re.fullmatch(pattern, m.group("verb"), re.I))
+        if not m.group("id"):
+            latest = answers.open_alerts(ctx, req.department)
+            return Reply(say("act.which", lang, verb=m.group("verb"), id=latest[0].id if latest else 42), lang)
+        return act(ctx, int(m.group("id")), verb, req.platform, user_id, req.user, lang, _duration(m.group("duration")))
     if _ONCALL.search(text):
-        return _oncall(ctx, req.department, lang)
+        return Reply(answers.oncall(ctx, req.department, lang), lang)
+    text, window_s = _window(text)
     if m := _REGION.search(text):
-        return _region(ctx, m.group(1), lang)
+        answer, related = answers.region(ctx, m.group(1), lang, window_s)
+        return Reply(answer, lang, related)
+    if m := _SUMMARY.search(text):
+        answer, related = answers.summary(ctx, m.group(1), lang, window_s)
+        return Reply(answer, lang, related)
     if _TOPICS.search(text):
-        return _topics(ctx, lang)
+        return Reply(answers.topics(ctx, lang, window_s), lang)
     if _ALERTS.search(text):
-        return _alerts(ctx, req.department, lang)
+        found_text, found = answers.alerts(ctx, req.department, lang)
+        return Reply(found_text, lang, found)
     return Reply(say("unknown", lang), lang)
 
 
-def acknowledge(ctx, alert_id: int, user: str, platform: str, lang: str) -> Reply:
-    """Acknowledge an alert; the second of two simultaneous acks is told who was first."""
-    outcome, alert = ctx.store.ack_alert(alert_id, user, platform)
+def act(ctx, alert_id: int, action: str, platform: str, user_id: str | None, user_name: str,
+        lang: str | None = None, duration_s: int | None = None) -> Reply:
+    """A button press or an action typed in chat; answers the person who did it."""
+    outcome, alert = actions.act(ctx, alert_id, action, platform, user_id, user_name, duration_s)
+    if lang is None:
+        lang = ctx.department_language(alert.departments[0]) if alert else "en"
     if outcome == "missing":
-        return Reply(say("ack.missing", lang, id=alert_id), lang)
-    if outcome == "acknowledged":
-        notify.alert_changed(ctx, alert, "acknowledged", by=user)
-        return Reply(say("ack.done", lang, id=alert_id, who=user), lang, [alert])
-    if alert.status.value == "resolved":
-        return Reply(say("ack.resolved", lang, id=alert_id), lang, [alert])
-    when = render.local_time(ctx.cfg, alert.acked_at)
-    return Reply(say("ack.already", lang, id=alert_id, who=alert.acked_by, time=when), lang, [alert])
+        return Reply(say("act.missing", lang, id=alert_id), lang)
+    if outcome == "forbidden":
+        names = ", ".join(d.title for n in alert.departments if (d := ctx.cfg.department(n)))
+        return Reply(say("act.forbidden", lang, id=alert_id, departments=names), lang, [alert])
+    if outcome == "unchanged":
+        if alert.status.value == "resolved":
+            return Reply(say("act.already_resolved", lang, id=alert_id), lang, [alert])
+        when = render.local_time(ctx.cfg, alert.acked_at)
+        return Reply(say("act.already_acked", lang, id=alert_id, who=alert.acked_by, time=when), lang, [alert])
+    until = render.local_time(ctx.cfg, alert.muted_until) if alert.muted_until else ""
+    return Reply(say(f"act.{outcome}", lang, id=alert_id, who=user_name, until=until), lang, [alert])
 
 
-def _open(ctx, department: str | None) -> list[Alert]:
-    return ctx.store.alerts(open_only=True, department=department)
-
-
-def _alerts(ctx, department: str | None, lang: str) -> Reply:
-    alerts = _open(ctx, department) or _open(ctx, None)
-    if not alerts:
-        return Reply(say("alerts.none", lang), lang)
-    lines = [say("alerts.header", lang, n=len(alerts))]
-    for a in alerts[:15]:
-        lines.append(
-            say(
-                "alerts.line",
-                lang,
-                id=a.id,
-                severity=say(f"severity.{a.severity.value}", lang),
-                title=render.title(ctx.cfg, a, lang),
-                status=say(f"status.{a.status.value}", lang),
-            )
-        )
-    return Reply("\n".join(lines), lang, alerts)
-
-
-def _recent(ctx) -> tuple[Window, int, int]:
-    last = int(ctx.store.watermark() // 60)
-    first = last - LOOKBACK_S // 60 + 1
-    return Window(ctx.store.load_aggregates(range(first, last + 1))), first, last
-
-
-def _topics(ctx, lang: str) -> Reply:
-    window, first, last = _recent(ctx)
-    counts = window.groups("n", {}, ["topic"], first, last)
-    negatives = window.groups("neg", {}, ["topic"], first, last)
-    window_text = format_duration(LOOKBACK_S)
-    if not counts:
-        return Reply(say("topics.none", lang, window=window_text), lang)
-    lines = [say("topics.header", lang, window=window_text)]
-    for (topic,), n in sorted(counts.items(), key=lambda kv: -kv[1]):
-        title = render.label_title(ctx.cfg, "topic", topic, lang)
-        lines.append(say("topics.line", lang, title=title, n=int(n), neg=int(negatives.get((topic,), 0))))
-    return Reply("\n".join(lines), lang)
-
-
-def _fold(text: str) -> str:
-    text = text.lower().replace("ß", "ss").replace("ä", "ae").replace("ö", "oe").replace("ü", "ue")
-    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-
-
-def find_region(ctx, name: str):
-    """The configured region a person means by `name` (title, id or one of its places)."""
-    wanted = _fold(name).strip(" ?!.")
-    for region in ctx.cfg.regions:
-        names = [region.name, region.title, *region.places, *region.title.split("/")]
-        if any(_fold(n) == wanted for n in names):
-            return region
-    return None
-
-
-def _region(ctx, name: str, lang: str) -> Reply:
-    region = find_region(ctx, name)
-    if region is None:
-        known = ", ".join(r.title for r in ctx.cfg.regions)
-        return Reply(say("region.unknown", lang, name=name.strip(), known=known), lang)
-    window, first, last = _recent(ctx)
-    dims = {"region": region.name}
-    n = window.total("n", dims, first, last)
-    neg = window.total("neg", dims, first, last)
-    lines = [say("region.header", lang, region=region.title, window=format_duration(LOOKBACK_S), n=int(n), neg=int(neg))]
-    topics = window.groups("n", dims, ["topic"], first, last)
-    if topics:
-        top = sorted(topics.items(), key=lambda kv: -kv[1])[:3]
-        named = ", ".join(f"{render.label_title(ctx.cfg, 'topic', t, lang)} ({int(c)})" for (t,), c in top)
-        lines.append(say("region.topics", lang, topics=named))
-    alerts = [a for a in _open(ctx, None) if a.labels.get("region") == region.name]
-    if alerts:
-        lines.append(say("region.alerts", lang, alerts=", ".join(f"#{a.id}" for a in alerts)))
-    return Reply("\n".join(lines), lang, alerts)
-
-
-def _oncall(ctx, department: str | None, lang: str) -> Reply:
-    depts = [d for d in ctx.cfg.departments if department in (None, d.name)] or ctx.cfg.departments
-    lines = [
-        say("oncall.line", lang, dept=d.title, people=", ".join(d.oncall) or say("oncall.nobody", lang))
-        for d in depts
-    ]
-    return Reply("\n".join(lines), lang)
+def _silence(ctx, topic_name: str, duration_s: int | None, req: Request, user_id: str, lang: str) -> Reply:
+    """'mute topic recall for 2h': new alerts about the topic stay quiet until then."""
+    topic = answers.find_topic(ctx, topic_name)
+    if topic is None:
+        known = ", ".join(getattr(t.title, lang) for t in ctx.cfg.topics)
+        return Reply(say("summary.unknown", lang, name=topic_name, known=known), lang)
+    if duration_s is None:
+        return Reply(say("silence.how_long", lang, topic=getattr(topic.title, lang)), lang)
+    now = time.time()
+    by_dept = req.department is None or ctx.cfg.department(req.department).member(req.platform, user_id)
+    if req.platform not in actions.TRUSTED and not (ctx.cfg.person(req.platform, user_id) and by_dept):
+        return Reply(say("silence.forbidden", lang), lang)
+    silence = {"matchers": {"topic": topic.name}, "until": now + duration_s, "by": req.user, "via": req.platform,
+               "reason": req.text[:200], "created": now}
+    ctx.store.add_silence(silence)
+    ctx.store.audit({"at": now, "user": req.user, "user_id": user_id, "platform": req.platform,
+                     "action": "silence", "topic": topic.name, "until": silence["until"], "outcome": "silenced"})
+    return Reply(say("silence.done", lang, topic=getattr(topic.title, lang), duration=format_duration(duration_s),
+                     until=render.local_time(ctx.cfg, silence["until"])), lang)

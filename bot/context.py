@@ -28,6 +28,7 @@ class Context:
     scoring: Queue
     redis_url: str
     rules_path: Path = field(default=Path("rules"))
+    adapters: dict | None = None  # chat platform adapters, made on first use (bot.platforms.adapters)
 
     @classmethod
     def create(cls, config_path: str | Path | None = None, redis_url: str | None = None) -> "Context":
@@ -39,6 +40,16 @@ class Context:
         client = redisconn.connect(redis_url)
         queue = Queue(SCORING_QUEUE, connection=client)
         return cls(cfg, client, Store(client), rules, queue, redis_url, rules_path)
+
+    def department_for(self, platform: str, channel_id: str):
+        """The department whose channel on `platform` this is; None for direct messages."""
+        from bot.platforms import destination_id
+
+        for dept in self.cfg.departments:
+            target = getattr(dept.destinations, platform, None)
+            if target is not None and destination_id(platform, target) == str(channel_id):
+                return dept
+        return None
 
     def department_language(self, name: str | None) -> str:
         dept = self.cfg.department(name) if name else None

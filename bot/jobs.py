@@ -10,6 +10,7 @@ from bot import ingest, scoring
 
 log = logging.getLogger("sitroom.jobs")
 _state = None  # (ctx, scorer, evaluator) of this worker process
+_ctx = None
 
 
 def prepare(ctx, scorer=None) -> None:
@@ -24,10 +25,20 @@ def prepare(ctx, scorer=None) -> None:
 
 def _worker_state():
     if _state is None:
+        prepare(context())
+    return _state
+
+
+def context():
+    """This worker process's Context (jobs that need no model use only this)."""
+    global _ctx
+    if _state is not None:
+        return _state[0]
+    if _ctx is None:
         from bot.context import Context
 
-        prepare(Context.create())
-    return _state
+        _ctx = Context.create()
+    return _ctx
 
 
 def score_pending() -> int:

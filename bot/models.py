@@ -121,7 +121,14 @@ class Alert:
     acked_via: str | None = None
     acked_at: float | None = None
     resolved_at: float | None = None
+    resolved_by: str | None = None
+    muted_until: float | None = None  # wall clock; while muted, changes reach no chat platform
+    escalated_at: float | None = None
+    escalated_by: str | None = None
     history: list[dict[str, Any]] = field(default_factory=list)
+
+    def muted(self, now: float) -> bool:
+        return self.muted_until is not None and self.muted_until > now
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -131,10 +138,7 @@ class Alert:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Alert":
-        d = dict(d)
-        for name in ("departments", "post_keys", "history"):
-            if d.get(name) == {}:  # Lua's cjson writes an empty list as {}
-                d[name] = []
+        d = {k: v for k, v in d.items() if k in {f.name for f in fields(cls)}}  # older versions still load
         d["severity"] = Severity(d["severity"])
         d["status"] = AlertStatus(d["status"])
         return cls(**d)

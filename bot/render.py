@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -49,6 +50,10 @@ def title(cfg: Config, alert: Alert, lang: str, rule=None) -> str:
     return say("generic.message", lang, what=what)
 
 
+def _via(alert: Alert) -> str:
+    return next((h.get("via", "") for h in reversed(alert.history) if h.get("action") == "resolved"), "")
+
+
 def _num(x: float, lang: str) -> str:
     """847095 -> '847,095' (en) or '847.095' (de); small values keep one decimal."""
     text = f"{x:,.0f}" if abs(x) >= 10 or x == int(x) else f"{x:.1f}"
@@ -67,8 +72,20 @@ def card(cfg: Config, alert: Alert, lang: str, posts: list[dict] | None = None) 
     status_line = say("card.since", lang, time=local_time(cfg, alert.started_at))
     if alert.status == AlertStatus.ACKNOWLEDGED:
         status_line = say("card.acked", lang, who=alert.acked_by, via=alert.acked_via, time=local_time(cfg, alert.acked_at))
+    elif alert.status == AlertStatus.RESOLVED and alert.resolved_by:
+        status_line = say("card.resolved_by", lang, who=alert.resolved_by, via=_via(alert), time=local_time(cfg, alert.resolved_at))
     elif alert.status == AlertStatus.RESOLVED:
         status_line = say("card.resolved", lang, time=local_time(cfg, alert.resolved_at))
+    notes = []
+    if alert.escalated_at and alert.status != AlertStatus.RESOLVED:
+        notes.append(say("card.escalated", lang, who=alert.escalated_by, time=local_time(cfg, alert.escalated_at)))
+    if alert.muted(time.time()) and alert.status != AlertStatus.RESOLVED:
+        notes.append(say("card.muted", lang, time=local_time(cfg, alert.muted_until)))
+    actions = []
+    if alert.status != AlertStatus.RESOLVED:
+        wanted = ["ack"] if alert.status == AlertStatus.FIRING else []
+        wanted += ["resolve", "mute", "escalate"]
+        actions = [{"action": a, "label": say(f"button.{a}", lang)} for a in wanted]
     return {
         "id": alert.id,
         "severity": alert.severity.value,
@@ -78,11 +95,10 @@ def card(cfg: Config, alert: Alert, lang: str, posts: list[dict] | None = None) 
         "title": title(cfg, alert, lang),
         "where": say("card.where", lang, where=where),
         "size": size,
-        "status_line": status_line,
+        "status_line": " · ".join([status_line, *notes]),
         "departments": alert.departments,
         "posts_label": say("card.posts", lang),
         "posts": posts or [],
-        "can_ack": alert.status == AlertStatus.FIRING,
-        "ack_label": say("button.ack", lang),
+        "actions": actions,
         "started_at": alert.started_at,
     }

@@ -25,11 +25,18 @@ ALERT = PREFIX + "alert:{id}"  # json
 ALERT_SEQ = PREFIX + "alert-seq"
 ALERTS = PREFIX + "alerts"  # zset: id -> created wall time
 ALERT_FP = PREFIX + "alert-fp:{fingerprint}"  # id of the open alert with this fingerprint
+ALERT_MESSAGES = PREFIX + "alert-messages:{id}"  # hash: "platform|destination" -> message ref (json)
+OUTBOX = PREFIX + "outbox:{platform}:{destination}"  # list of deliveries waiting, oldest first
+DELIVERING = PREFIX + "delivering:{platform}:{destination}"  # flag: a delivery job is on its way
+CONVERSATION = PREFIX + "conversation:{platform}:{key}"  # json: how to reach a chat (Teams references)
+AUDIT = PREFIX + "audit"  # list of json entries: who did what, when, where
+SILENCES = PREFIX + "silences"  # hash: id -> json {matchers, until, by, reason}
 RULES_LOCK = PREFIX + "rules-lock"
 CHAT = PREFIX + "chat:{department}"  # list of chat messages, newest last
 SECRET = PREFIX + "secret:{name}"  # installation-wide random secrets (room token, pseudonym key)
 EVENTS = PREFIX + "events"  # pub/sub channel of alert and chat events
 CHAT_KEEP = 200
+AUDIT_KEEP = 100_000
 
 _ACCEPT = """
 local fresh = {}
@@ -61,23 +68,6 @@ if tonumber(ARGV[1]) > cur then redis.call('SET', KEYS[1], ARGV[1]) end
 return redis.call('GET', KEYS[1])
 """
 
-# First acknowledgement wins; the second caller learns who was first.
-_ACK = """
-local raw = redis.call('GET', KEYS[1])
-if not raw then return {0, ''} end
-local a = cjson.decode(raw)
-if a['status'] ~= 'firing' then return {2, raw} end
-a['status'] = 'acknowledged'
-a['acked_by'] = ARGV[1]
-a['acked_via'] = ARGV[2]
-a['acked_at'] = tonumber(ARGV[3])
-table.insert(a['history'], {at = tonumber(ARGV[3]), action = 'acknowledged', by = ARGV[1], via = ARGV[2]})
-raw = cjson.encode(a)
-redis.call('SET', KEYS[1], raw, 'KEEPTTL')
-return {1, raw}
-"""
-
-
 class Store:
     """Redis access for posts, aggregates, alerts and chat."""
 
@@ -86,7 +76,6 @@ class Store:
         self._accept = client.register_script(_ACCEPT)
         self._claim = client.register_script(_CLAIM)
         self._max = client.register_script(_MAX)
-        self._ack = client.register_script(_ACK)
 
     # --- posts -------------------------------------------------------------------------
     def accept(self, posts: list[Post], retention_s: int) -> list[bool]:
@@ -208,14 +197,9 @@ class Store:
         return int(self.r.incr(ALERT_SEQ))
 
     def save_alert(self, alert: Alert, retention_s: int) -> None:
+        """Write a new alert (changes to existing ones go through change_alert)."""
         pipe = self.r.pipeline(transaction=True)
-        pipe.set(ALERT.format(id=alert.id), json.dumps(alert.to_dict(), ensure_ascii=False), ex=retention_s)
-        pipe.zadd(ALERTS, {str(alert.id): alert.created_wall}, nx=True)
-        fp_key = ALERT_FP.format(fingerprint=alert.fingerprint)
-        if alert.status == AlertStatus.RESOLVED:
-            pipe.delete(fp_key)
-        else:
-            pipe.set(fp_key, alert.id)
+        self._write_alert(pipe, alert, retention_s)
         pipe.execute()
 
     def get_alert(self, alert_id: int) -> Alert | None:
@@ -243,11 +227,105 @@ class Store:
             out.append(a)
         return out[:limit]
 
-    def ack_alert(self, alert_id: int, user: str, via: str) -> tuple[str, Alert | None]:
-        """'acknowledged', 'already' (someone was first or it is resolved) or 'missing'."""
-        code, raw = self._ack(keys=[ALERT.format(id=alert_id)], args=[user, via, time.time()])
-        alert = Alert.from_dict(json.loads(raw)) if raw else None
-        return {0: "missing", 1: "acknowledged", 2: "already"}[int(code)], alert
+    def change_alert(self, alert_id: int, change, retention_s: int) -> tuple[str, Alert | None]:
+        """Apply change(alert) -> outcome atomically; a concurrent writer makes us retry on fresh data.
+
+        `change` mutates the alert and returns an outcome string, or returns None to leave the
+        alert as it is (the outcome is then 'unchanged'). Returns ('missing', None) for no alert.
+        """
+        key = ALERT.format(id=alert_id)
+        while True:
+            with self.r.pipeline() as pipe:
+                try:
+                    pipe.watch(key)
+                    raw = pipe.get(key)
+                    if raw is None:
+                        return "missing", None
+                    alert = Alert.from_dict(json.loads(raw))
+                    outcome = change(alert)
+                    if outcome is None:
+                        pipe.unwatch()
+                        return "unchanged", alert
+                    pipe.multi()
+                    self._write_alert(pipe, alert, retention_s)
+                    pipe.execute()
+                    return outcome, alert
+                except redis.WatchError:
+                    continue
+
+    def _write_alert(self, pipe, alert: Alert, retention_s: int) -> None:
+        pipe.set(ALERT.format(id=alert.id), json.dumps(alert.to_dict(), ensure_ascii=False), ex=retention_s)
+        pipe.zadd(ALERTS, {str(alert.id): alert.created_wall}, nx=True)
+        fp_key = ALERT_FP.format(fingerprint=alert.fingerprint)
+        if alert.status == AlertStatus.RESOLVED:
+            pipe.delete(fp_key)
+        else:
+            pipe.set(fp_key, alert.id)
+
+    def audit(self, entry: dict[str, Any]) -> None:
+        pipe = self.r.pipeline()
+        pipe.rpush(AUDIT, json.dumps(entry, ensure_ascii=False))
+        pipe.ltrim(AUDIT, -AUDIT_KEEP, -1)
+        pipe.execute()
+
+    def audit_log(self, last: int = 100) -> list[dict[str, Any]]:
+        return [json.loads(e) for e in self.r.lrange(AUDIT, -last, -1)]
+
+    # --- delivery to chat platforms ----------------------------------------------------
+    def outbox_push(self, platform: str, destination: str, item: dict[str, Any]) -> None:
+        self.r.rpush(OUTBOX.format(platform=platform, destination=destination), json.dumps(item))
+
+    def outbox_head(self, platform: str, destination: str, n: int = 1) -> list[dict[str, Any]]:
+        """The oldest n waiting deliveries (fewer when fewer wait)."""
+        return [json.loads(raw) for raw in self.r.lrange(OUTBOX.format(platform=platform, destination=destination), 0, n - 1)]
+
+    def outbox_pop(self, platform: str, destination: str) -> None:
+        self.r.lpop(OUTBOX.format(platform=platform, destination=destination))
+
+    def outbox_size(self, platform: str, destination: str) -> int:
+        return self.r.llen(OUTBOX.format(platform=platform, destination=destination))
+
+    def request_delivery(self, platform: str, destination: str) -> bool:
+        """True when the caller should enqueue a delivery job for this destination."""
+        return bool(self.r.set(DELIVERING.format(platform=platform, destination=destination), "1", nx=True, ex=600))
+
+    def clear_delivery_request(self, platform: str, destination: str) -> None:
+        self.r.delete(DELIVERING.format(platform=platform, destination=destination))
+
+    def message_ref(self, alert_id: int, platform: str, destination: str) -> dict[str, Any] | None:
+        raw = self.r.hget(ALERT_MESSAGES.format(id=alert_id), f"{platform}|{destination}")
+        return json.loads(raw) if raw else None
+
+    def save_message_ref(self, alert_id: int, platform: str, destination: str, ref: dict, retention_s: int) -> None:
+        key = ALERT_MESSAGES.format(id=alert_id)
+        pipe = self.r.pipeline()
+        pipe.hset(key, f"{platform}|{destination}", json.dumps(ref))
+        pipe.expire(key, retention_s)
+        pipe.execute()
+
+    def save_conversation(self, platform: str, key: str, ref: dict[str, Any]) -> None:
+        self.r.set(CONVERSATION.format(platform=platform, key=key), json.dumps(ref))
+
+    def conversation(self, platform: str, key: str) -> dict[str, Any] | None:
+        raw = self.r.get(CONVERSATION.format(platform=platform, key=key))
+        return json.loads(raw) if raw else None
+
+    # --- silences ----------------------------------------------------------------------
+    def add_silence(self, silence: dict[str, Any]) -> str:
+        silence_id = secrets.token_hex(4)
+        self.r.hset(SILENCES, silence_id, json.dumps({**silence, "id": silence_id}, ensure_ascii=False))
+        return silence_id
+
+    def silences(self, now: float) -> list[dict[str, Any]]:
+        """Silences still in force; expired ones are removed on the way."""
+        out = []
+        for sid, raw in self.r.hgetall(SILENCES).items():
+            silence = json.loads(raw)
+            if silence["until"] <= now:
+                self.r.hdel(SILENCES, sid)
+            else:
+                out.append(silence)
+        return out
 
     # --- rule evaluation ---------------------------------------------------------------
     def rules_lock(self, timeout_s: int = 30):

@@ -21,20 +21,58 @@ TEXTS: dict[str, dict[str, str]] = {
     "card.since": {"de": "seit {time}", "en": "since {time}"},
     "card.posts": {"de": "Beispiele", "en": "Examples"},
     "button.ack": {"de": "Bestätigen", "en": "Acknowledge"},
+    "button.resolve": {"de": "Erledigt", "en": "Resolve"},
+    "button.mute": {"de": "1 h stumm", "en": "Mute 1 h"},
+    "button.escalate": {"de": "Eskalieren", "en": "Escalate"},
+    "card.muted": {"de": "Stumm bis {time}", "en": "Muted until {time}"},
+    "card.escalated": {"de": "Eskaliert von {who} um {time}", "en": "Escalated by {who} at {time}"},
+    "card.resolved_by": {"de": "Erledigt von {who} ({via}) um {time}", "en": "Resolved by {who} ({via}) at {time}"},
     "generic.message": {
         "de": "Auffällige Aktivität: {what}",
         "en": "Unusual activity: {what}",
     },
-    "ack.done": {"de": "Alarm #{id} bestätigt von {who}.", "en": "Alert #{id} acknowledged by {who}."},
-    "ack.already": {
+    "act.acknowledged": {"de": "Alarm #{id} bestätigt von {who}.", "en": "Alert #{id} acknowledged by {who}."},
+    "act.resolved": {"de": "Alarm #{id} als erledigt markiert von {who}.", "en": "Alert #{id} resolved by {who}."},
+    "act.muted": {"de": "Alarm #{id} ist bis {until} stummgeschaltet.", "en": "Alert #{id} is muted until {until}."},
+    "act.escalated": {
+        "de": "Alarm #{id} an die Bereitschaft eskaliert von {who}.",
+        "en": "Alert #{id} escalated to on-call by {who}.",
+    },
+    "act.already_acked": {
         "de": "Alarm #{id} wurde schon von {who} bestätigt ({time}).",
         "en": "Alert #{id} was already acknowledged by {who} ({time}).",
     },
-    "ack.resolved": {"de": "Alarm #{id} ist bereits erledigt.", "en": "Alert #{id} is already resolved."},
-    "ack.missing": {"de": "Einen Alarm #{id} gibt es nicht.", "en": "There is no alert #{id}."},
-    "ack.which": {
-        "de": "Welchen Alarm? Zum Beispiel: „ack {id}“.",
-        "en": "Which alert? For example: “ack {id}”.",
+    "act.already_resolved": {"de": "Alarm #{id} ist bereits erledigt.", "en": "Alert #{id} is already resolved."},
+    "act.missing": {"de": "Einen Alarm #{id} gibt es nicht.", "en": "There is no alert #{id}."},
+    "act.forbidden": {
+        "de": "Alarm #{id} können nur Mitglieder von {departments} ändern. Fragen dürfen Sie trotzdem alles.",
+        "en": "Only members of {departments} can change alert #{id}. You can still ask me anything.",
+    },
+    "act.which": {
+        "de": "Welcher Alarm? Zum Beispiel: „{verb} {id}“.",
+        "en": "Which alert? For example: “{verb} {id}”.",
+    },
+    "silence.done": {
+        "de": "Thema „{topic}“ ist für {duration} stummgeschaltet (bis {until}). Neue Alarme dazu erscheinen nur im Lageraum.",
+        "en": "Topic “{topic}” is muted for {duration} (until {until}). New alerts about it show only in the situation room.",
+    },
+    "silence.how_long": {
+        "de": "Wie lange? Zum Beispiel: „Thema {topic} für 2h stummschalten“.",
+        "en": "For how long? For example: “mute topic {topic} for 2h”.",
+    },
+    "silence.forbidden": {
+        "de": "Stummschalten dürfen nur Mitglieder der Abteilungen.",
+        "en": "Only department members can mute topics.",
+    },
+    "summary.header": {
+        "de": "{topic}, letzte {window}: {n} Beiträge, {share} % negativ (davor {before}).",
+        "en": "{topic}, last {window}: {n} posts, {share}% negative (the {window} before: {before}).",
+    },
+    "summary.regions": {"de": "Vor allem aus: {regions}", "en": "Mostly from: {regions}"},
+    "summary.quiet": {"de": "Zu „{topic}“ gab es in den letzten {window} keine Beiträge.", "en": "No posts about “{topic}” in the last {window}."},
+    "summary.unknown": {
+        "de": "Das Thema „{name}“ kenne ich nicht. Bekannt: {known}",
+        "en": "I don't know the topic “{name}”. Known: {known}",
     },
     "alerts.none": {"de": "Keine offenen Alarme. 🎉", "en": "No open alerts. 🎉"},
     "alerts.header": {"de": "{n} offene Alarme:", "en": "{n} open alerts:"},
@@ -60,13 +98,16 @@ TEXTS: dict[str, dict[str, str]] = {
     "help": {
         "de": (
             "Ich beobachte die Social-Media-Kanäle und melde Auffälligkeiten. Fragen Sie mich zum Beispiel:\n"
-            "• „offene Alarme“\n• „ack 42“ – Alarm 42 bestätigen\n• „Themen“ – was gerade besprochen wird\n"
-            "• „was ist los in Köln?“\n• „wer hat Bereitschaft?“\n• „hilfe“"
+            "• „offene Alarme“\n• „ack 42“, „erledigt 42“, „stumm 42 2h“, „eskaliere 42“\n"
+            "• „Themen“ – was gerade besprochen wird\n• „Zusammenfassung Netzausfall“\n"
+            "• „was ist los in Köln in den letzten 2 Stunden?“\n• „Thema Rückruf für 2h stummschalten“\n"
+            "• „wer hat Bereitschaft?“\n• „hilfe“"
         ),
         "en": (
             "I watch the social-media channels and report anything unusual. Ask me, for example:\n"
-            "• “open alerts”\n• “ack 42” – acknowledge alert 42\n• “topics” – what people talk about now\n"
-            "• “what's happening in Berlin?”\n• “who is on call?”\n• “help”"
+            "• “open alerts”\n• “ack 42”, “resolve 42”, “mute 42 for 2h”, “escalate 42”\n"
+            "• “topics” – what people talk about now\n• “what's trending about the recall in the last 2 hours?”\n"
+            "• “what's happening in Berlin?”\n• “mute topic recall for 2h”\n• “who is on call?”\n• “help”"
         ),
     },
     "unknown": {

@@ -13,8 +13,9 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, PlainTex
 from fastapi.staticfiles import StaticFiles
 from rq import Worker
 
-from bot import commands, ingest, render, store
+from bot import commands, ingest, platforms, render, store
 from bot.models import Alert
+from bot.platforms import ACTIONS
 from bot.sources import InputError, facebook, generic, verify_hmac_sha256, x
 
 log = logging.getLogger("sitroom.web")
@@ -142,13 +143,16 @@ def create_app(ctx) -> FastAPI:
         chats = {d.name: ctx.store.chat_history(d.name) for d in ctx.cfg.departments}
         return {"organisation": ctx.cfg.organisation, "departments": departments, "alerts": alerts, "chat": chats}
 
-    @app.post("/room/api/ack")
-    async def ack(request: Request):
+    @app.post("/room/api/act")
+    async def act(request: Request):
         require_room(request)
-        data = await json_of(request, {"alert_id": int, "user": str})
-        dept = data.get("department")
-        lang = ctx.department_language(dept)
-        reply = await asyncio.to_thread(commands.acknowledge, ctx, data["alert_id"], data["user"], "room", lang)
+        data = await json_of(request, {"alert_id": int, "action": str, "user": str})
+        if data["action"] not in ACTIONS:
+            raise InputError([f"action: expected one of {', '.join(ACTIONS)}"])
+        lang = ctx.department_language(data.get("department"))
+        user = data["user"].strip()[:60]
+        # The room knows people by the name they type: it is behind the room token.
+        reply = await asyncio.to_thread(commands.act, ctx, data["alert_id"], data["action"], "room", user, user, lang)
         return {"reply": reply.text, "lang": reply.lang}
 
     @app.post("/room/api/chat")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from rq import SimpleWorker
+from rq import Queue, SimpleWorker
 from rq.job import Job
 
-from bot import ingest, jobs
+from bot import delivery, ingest, jobs
 
 log = logging.getLogger("sitroom.worker")
 
@@ -41,6 +41,8 @@ def run(ctx, burst: bool = False, scorer=None) -> None:
     """Load the model, recover lost batches, then work the scoring queue."""
     jobs.prepare(ctx, scorer)
     recover(ctx)
-    worker = (BurstWorker if burst else SimpleWorker)([ctx.scoring], connection=ctx.redis)
+    # Deliveries first: they are few and people wait for them; scoring fills the time between.
+    queues = [Queue(delivery.QUEUE, connection=ctx.redis), ctx.scoring]
+    worker = (BurstWorker if burst else SimpleWorker)(queues, connection=ctx.redis)
     log.info("worker %s ready on queue %s", worker.name, ctx.scoring.name)
     worker.work(burst=burst, with_scheduler=not burst, logging_level="WARNING")

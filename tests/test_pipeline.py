@@ -68,12 +68,12 @@ def test_ack_from_chat_is_recorded_once(ctx, drain):
     ingest.accept(ctx, outage_posts())
     drain()
     [alert] = ctx.store.alerts()
-    first = commands.handle(ctx, commands.Request(f"ack {alert.id}", "anna", "network"))
-    second = commands.handle(ctx, commands.Request(f"bestätige {alert.id}", "ben", "network"))
-    assert "anna" in first.text
-    assert "schon von anna" in second.text
+    first = commands.handle(ctx, commands.Request(f"ack {alert.id}", "aylin.demir", "network"))
+    second = commands.handle(ctx, commands.Request(f"bestätige {alert.id}", "jonas.becker", "network"))
+    assert "aylin.demir" in first.text
+    assert "schon von aylin.demir" in second.text
     stored = ctx.store.get_alert(alert.id)
-    assert stored.status == AlertStatus.ACKNOWLEDGED and stored.acked_by == "anna" and stored.acked_via == "room"
+    assert stored.status == AlertStatus.ACKNOWLEDGED and stored.acked_by == "aylin.demir" and stored.acked_via == "room"
 
 
 def test_pseudonymised_authors(ctx, drain):

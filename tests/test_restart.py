@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from bot import ingest, redisconn, store, worker
+from bot import actions, ingest, redisconn, store, worker
 from bot.context import Context
 from bot.models import AlertStatus, Post
 from tests.conftest import ROOT
@@ -47,7 +47,7 @@ def test_posts_pending_posts_and_alerts_survive_a_restart(data_dir, scorer):
     assert len(ingest.accept(ctx, outage(30)).accepted) == 30
     worker.run(ctx, burst=True, scorer=scorer)
     [alert] = ctx.store.alerts()
-    ctx.store.ack_alert(alert.id, "anna", "room")
+    actions.act(ctx, alert.id, "ack", "room", "aylin.demir", "aylin.demir")
     later = ingest.accept(ctx, outage(5, start=T0 + 900, prefix="late"))
     assert len(later.accepted) == 5 and ctx.store.pending_count() == 5 and ctx.scoring.count == 1
     before = ctx.store.stats()
@@ -68,7 +68,7 @@ def test_posts_pending_posts_and_alerts_survive_a_restart(data_dir, scorer):
     assert ctx.redis.lrange(store.PENDING, 0, -1) == [f"sitroom:post:generic:late{i}".encode() for i in range(5)]
     [again] = ctx.store.alerts()
     assert (again.id, again.rule, again.departments) == (alert.id, alert.rule, ["network"])
-    assert again.status == AlertStatus.ACKNOWLEDGED and again.acked_by == "anna"
+    assert again.status == AlertStatus.ACKNOWLEDGED and again.acked_by == "aylin.demir"
     assert ctx.scoring.count == 1  # the queued scoring job survived too
 
     worker.run(ctx, burst=True, scorer=scorer)

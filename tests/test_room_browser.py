@@ -75,18 +75,18 @@ def test_room_shows_alerts_live_and_acknowledges_them(ctx, page, server, drain):
     expect(page.locator("#alerts .empty")).to_have_text("No alerts.")
     page.click("#departments button[data-department='network']")
 
-    page.fill("#me", "Aylin")
+    page.fill("#me", "aylin.demir")
     card.locator("button.ack").click()
-    expect(card.locator(".status-line")).to_contain_text("Bestätigt von Aylin", timeout=10_000)
+    expect(card.locator(".status-line")).to_contain_text("Bestätigt von aylin.demir", timeout=10_000)
     expect(card.locator("button.ack")).to_have_count(0)
-    expect(page.locator("#messages li.bot").last).to_contain_text(f"Alarm #{alert.id} bestätigt von Aylin")
-    assert ctx.store.get_alert(alert.id).acked_by == "Aylin"
+    expect(page.locator("#messages li.bot").last).to_contain_text(f"Alarm #{alert.id} bestätigt von aylin.demir")
+    assert ctx.store.get_alert(alert.id).acked_by == "aylin.demir"
 
     page.fill("#text", "help")
     page.press("#text", "Enter")
     mine = page.locator("#messages li:not(.bot)")
     expect(mine).to_have_count(1, timeout=10_000)
-    expect(mine.locator(".from")).to_have_text("Aylin")
+    expect(mine.locator(".from")).to_have_text("aylin.demir")
     expect(mine).to_contain_text("help")
     answer = page.locator("#messages li.bot").last
     expect(answer).to_contain_text("I watch the social-media channels", timeout=10_000)

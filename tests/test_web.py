@@ -385,23 +385,30 @@ def test_post_to_alert_to_ack_over_http(ctx, room, drain):
     alert = alerts[0]
     assert alert["departments"] == ["network"]
     card = alert["cards"]["de"]
-    assert card["status"] == "firing" and card["can_ack"] is True and card["ack_label"] == "Bestätigen"
+    assert card["status"] == "firing" and [a["label"] for a in card["actions"]] == ["Bestätigen", "Erledigt", "1 h stumm", "Eskalieren"]
     assert card["where"] == "Wo: Köln/Bonn"
     assert len(card["posts"]) == 3 and all("Kein Netz in Köln" in p["text"] for p in card["posts"])
-    assert alert["cards"]["en"]["ack_label"] == "Acknowledge"
+    assert alert["cards"]["en"]["actions"][0] == {"action": "ack", "label": "Acknowledge"}
 
-    first = room.post("/room/api/ack", json={"alert_id": alert["id"], "user": "anna"})
+    first = room.post("/room/api/act", json={"alert_id": alert["id"], "action": "ack", "user": "aylin.demir"})
     assert first.status_code == 200
-    assert first.json() == {"reply": f"Alert #{alert['id']} acknowledged by anna.", "lang": "en"}
-    second = room.post("/room/api/ack", json={"alert_id": alert["id"], "user": "ben", "department": "network"})
+    assert first.json() == {"reply": f"Alert #{alert['id']} acknowledged by aylin.demir.", "lang": "en"}
+    second = room.post("/room/api/act", json={"alert_id": alert["id"], "action": "ack", "user": "jonas.becker", "department": "network"})
     assert second.status_code == 200 and second.json()["lang"] == "de"
-    assert second.json()["reply"].startswith(f"Alarm #{alert['id']} wurde schon von anna bestätigt")
-    missing = room.post("/room/api/ack", json={"alert_id": 999, "user": "ben"})
+    assert second.json()["reply"].startswith(f"Alarm #{alert['id']} wurde schon von aylin.demir bestätigt")
+    missing = room.post("/room/api/act", json={"alert_id": 999, "action": "ack", "user": "jonas.becker"})
     assert missing.json()["reply"] == "There is no alert #999."
 
     card = room.get("/room/api/state").json()["alerts"][0]["cards"]["de"]
-    assert card["status"] == "acknowledged" and card["can_ack"] is False
-    assert card["status_line"].startswith("Bestätigt von anna (room) um ")
+    assert card["status"] == "acknowledged" and "ack" not in [a["action"] for a in card["actions"]]
+    assert card["status_line"].startswith("Bestätigt von aylin.demir (room) um ")
+
+    outsider = room.post("/room/api/act", json={"alert_id": alert["id"], "action": "resolve", "user": "anna"})
+    assert outsider.json()["reply"].startswith(f"Only members of Network Operations can change alert #{alert['id']}")
+    assert ctx.store.get_alert(alert["id"]).status.value == "acknowledged"
+    assert [(e["user"], e["action"], e["outcome"]) for e in ctx.store.audit_log()] == [
+        ("aylin.demir", "ack", "acknowledged"), ("jonas.becker", "ack", "unchanged"),
+        ("jonas.becker", "ack", "missing"), ("anna", "resolve", "forbidden")]
 
     de = room.post("/room/api/chat", json={"department": "network", "user": "anna", "text": "offene Alarme"})
     assert de.status_code == 200 and de.json()["lang"] == "de"
@@ -420,8 +427,9 @@ def test_post_to_alert_to_ack_over_http(ctx, room, drain):
     ("/room/api/chat", {"department": "network", "user": "anna"}, "text"),
     ("/room/api/chat", {"department": "network", "user": 7, "text": "hi"}, "user"),
     ("/room/api/chat", {"department": "marketing", "user": "anna", "text": "hi"}, "department"),
-    ("/room/api/ack", {"alert_id": "1", "user": "anna"}, "alert_id"),
-    ("/room/api/ack", {"alert_id": True, "user": "anna"}, "alert_id"),
+    ("/room/api/act", {"alert_id": "1", "action": "ack", "user": "anna"}, "alert_id"),
+    ("/room/api/act", {"alert_id": True, "action": "ack", "user": "anna"}, "alert_id"),
+    ("/room/api/act", {"alert_id": 1, "action": "delete", "user": "anna"}, "action"),
 ])
 def test_room_api_names_the_bad_field(ctx, room, path, body, field):
     r = room.post(path, json=body)

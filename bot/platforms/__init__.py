@@ -39,3 +39,45 @@ class Adapter(Protocol):
 
 
 ACTIONS = ("ack", "resolve", "mute", "escalate")  # the buttons every alert message carries
+
+
+PLATFORMS = ("slack", "teams", "telegram")
+
+
+def _module(name: str):
+    import importlib
+
+    try:
+        return importlib.import_module(f"bot.platforms.{name}")
+    except ModuleNotFoundError as e:
+        if e.name == f"bot.platforms.{name}":
+            return None  # not built yet
+        raise
+
+
+def adapters(ctx) -> dict:
+    """The outgoing adapters of the platforms whose credentials are configured (cached per context)."""
+    if ctx.adapters is None:
+        ctx.adapters = {}
+        for name in PLATFORMS:
+            module = _module(name)
+            adapter = module.adapter(ctx) if module else None
+            if adapter is not None:
+                ctx.adapters[name] = adapter
+    return ctx.adapters
+
+
+def mount(app, ctx) -> None:
+    """Add the inbound routes of every platform that is on."""
+    for name in PLATFORMS:
+        module = _module(name)
+        if module is not None:
+            module.mount(app, ctx)
+
+
+_TARGET_FIELD = {"slack": "channel", "teams": "channel_id", "telegram": "chat_id"}
+
+
+def destination_id(platform: str, target) -> str:
+    """The id an adapter sends to, from a department's destination config."""
+    return str(getattr(target, _TARGET_FIELD[platform]))

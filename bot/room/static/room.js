@@ -68,7 +68,11 @@ function renderAlerts() {
       card.append(el("blockquote", {}, p.text, el("small", {}, p.author ? " — " + p.author : "")));
     }
     const status = el("div", { class: "status" }, el("span", { class: "status-line" }, c.status_line));
-    if (c.can_ack) status.append(el("button", { class: "ack", onclick: () => acknowledge(c.id) }, c.ack_label));
+    const buttons = el("span", { class: "actions" });
+    for (const a of c.actions) {
+      buttons.append(el("button", { class: a.action, onclick: () => perform(c.id, a.action) }, a.label));
+    }
+    status.append(buttons);
     card.append(status);
     box.append(card);
   }
@@ -114,10 +118,10 @@ function needName() {
   return true;
 }
 
-async function acknowledge(id) {
+async function perform(id, action) {
   if (needName()) return;
   try {
-    const data = await post("/room/api/ack", { alert_id: id, user: me(), department: state.current });
+    const data = await post("/room/api/act", { alert_id: id, action, user: me(), department: state.current });
     addLocal(data.reply);
   } catch (e) {
     addLocal(String(e.message));

@@ -1,0 +1,134 @@
+"""Answers to questions: open alerts, topics, a region, a topic summary, who is on call."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from bot import render
+from bot.aggregates import Window
+from bot.durations import format_duration
+from bot.models import Alert
+from bot.texts import say
+
+DEFAULT_WINDOW_S = 3600  # "what's going on" questions look at the last hour of event time
+
+
+def fold(text: str) -> str:
+    """Lowercase ASCII for comparing names: Köln == koeln == KOELN."""
+    text = text.lower().replace("ß", "ss").replace("ä", "ae").replace("ö", "oe").replace("ü", "ue")
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().strip(" ?!.,\"'")
+
+
+def find_region(ctx, name: str):
+    """The configured region a person means by `name` (title, id or one of its places)."""
+    wanted = fold(name)
+    for region in ctx.cfg.regions:
+        names = [region.name, region.title, *region.places, *region.title.split("/")]
+        if any(fold(n) in (wanted, f"in {wanted}", f"aus {wanted}") for n in names):
+            return region
+    return None
+
+
+def find_topic(ctx, name: str):
+    """The known topic a person means: its id, a title, or one of its keywords."""
+    wanted = fold(name).removeprefix("the ").removeprefix("den ").removeprefix("die ").removeprefix("das ")
+    for topic in ctx.cfg.topics:
+        names = [topic.name, topic.name.replace("_", " "), topic.title.de, topic.title.en]
+        names += [k for words in topic.keywords.values() for k in words]
+        if any(fold(n) == wanted for n in names):
+            return topic
+    for topic in ctx.cfg.topics:  # part of a word of the title or id: "recall", "Rückruf" in "Geräterückruf"
+        words = {fold(w) for w in [*topic.name.split("_"), *topic.title.de.split(), *topic.title.en.split()]}
+        if wanted in words or (len(wanted) >= 5 and any(wanted in w for w in words)):
+            return topic
+    return None
+
+
+def open_alerts(ctx, department: str | None) -> list[Alert]:
+    return ctx.store.alerts(open_only=True, department=department)
+
+
+def alerts(ctx, department: str | None, lang: str) -> tuple[str, list[Alert]]:
+    found = open_alerts(ctx, department) or open_alerts(ctx, None)
+    if not found:
+        return say("alerts.none", lang), []
+    lines = [say("alerts.header", lang, n=len(found))]
+    for a in found[:15]:
+        lines.append(say("alerts.line", lang, id=a.id, severity=say(f"severity.{a.severity.value}", lang),
+                         title=render.title(ctx.cfg, a, lang), status=say(f"status.{a.status.value}", lang)))
+    return "\n".join(lines), found
+
+
+def _recent(ctx, window_s: int) -> tuple[Window, int, int]:
+    last = int(ctx.store.watermark() // 60)
+    first = last - window_s // 60 + 1
+    return Window(ctx.store.load_aggregates(range(first, last + 1))), first, last
+
+
+def topics(ctx, lang: str, window_s: int = DEFAULT_WINDOW_S) -> str:
+    window, first, last = _recent(ctx, window_s)
+    counts = window.groups("n", {}, ["topic"], first, last)
+    negatives = window.groups("neg", {}, ["topic"], first, last)
+    span = format_duration(window_s)
+    if not counts:
+        return say("topics.none", lang, window=span)
+    lines = [say("topics.header", lang, window=span)]
+    for (topic,), n in sorted(counts.items(), key=lambda kv: -kv[1]):
+        title = render.label_title(ctx.cfg, "topic", topic, lang)
+        lines.append(say("topics.line", lang, title=title, n=int(n), neg=int(negatives.get((topic,), 0))))
+    return "\n".join(lines)
+
+
+def region(ctx, name: str, lang: str, window_s: int = DEFAULT_WINDOW_S) -> tuple[str, list[Alert]]:
+    found = find_region(ctx, name)
+    if found is None:
+        known = ", ".join(r.title for r in ctx.cfg.regions)
+        return say("region.unknown", lang, name=name.strip(), known=known), []
+    window, first, last = _recent(ctx, window_s)
+    dims = {"region": found.name}
+    n, neg = window.total("n", dims, first, last), window.total("neg", dims, first, last)
+    lines = [say("region.header", lang, region=found.title, window=format_duration(window_s), n=int(n), neg=int(neg))]
+    by_topic = window.groups("n", dims, ["topic"], first, last)
+    if by_topic:
+        top = sorted(by_topic.items(), key=lambda kv: -kv[1])[:3]
+        named = ", ".join(f"{render.label_title(ctx.cfg, 'topic', t, lang)} ({int(c)})" for (t,), c in top)
+        lines.append(say("region.topics", lang, topics=named))
+    related = [a for a in open_alerts(ctx, None) if a.labels.get("region") == found.name]
+    if related:
+        lines.append(say("region.alerts", lang, alerts=", ".join(f"#{a.id}" for a in related)))
+    return "\n".join(lines), related
+
+
+def summary(ctx, name: str, lang: str, window_s: int = DEFAULT_WINDOW_S) -> tuple[str, list[Alert]]:
+    """A topic in plain words: how much, how negative, where, what people say, open alerts."""
+    topic = find_topic(ctx, name)
+    if topic is None:
+        known = ", ".join(getattr(t.title, lang) for t in ctx.cfg.topics)
+        return say("summary.unknown", lang, name=name.strip(), known=known), []
+    window, first, last = _recent(ctx, window_s)
+    dims = {"topic": topic.name}
+    n, neg = window.total("n", dims, first, last), window.total("neg", dims, first, last)
+    before = window.total("n", dims, first - window_s // 60, first - 1)
+    title = getattr(topic.title, lang)
+    span = format_duration(window_s)
+    if not n:
+        return say("summary.quiet", lang, topic=title, window=span), []
+    lines = [say("summary.header", lang, topic=title, window=span, n=int(n), share=round(100 * neg / n),
+                 before=int(before))]
+    by_region = window.groups("n", dims, ["region"], first, last)
+    if by_region:
+        top = sorted(by_region.items(), key=lambda kv: -kv[1])[:3]
+        lines.append(say("summary.regions", lang, regions=", ".join(
+            f"{render.label_title(ctx.cfg, 'region', r, lang)} ({int(c)})" for (r,), c in top)))
+    related = [a for a in open_alerts(ctx, None) if a.labels.get("topic") == topic.name]
+    if related:
+        lines.append(say("region.alerts", lang, alerts=", ".join(f"#{a.id}" for a in related)))
+    return "\n".join(lines), related
+
+
+def oncall(ctx, department: str | None, lang: str) -> str:
+    depts = [d for d in ctx.cfg.departments if department in (None, d.name)] or ctx.cfg.departments
+    return "\n".join(
+        say("oncall.line", lang, dept=d.title, people=", ".join(d.oncall) or say("oncall.nobody", lang))
+        for d in depts
+    )

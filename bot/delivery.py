@@ -1,0 +1,116 @@
+"""Getting alert changes onto chat platforms: one ordered outbox per destination, drained by RQ jobs.
+
+Every change of an alert is queued for every platform destination of its departments. A job
+per destination sends them in order: the first change posts the message, later ones update it
+in place, escalation and resolution also reply in its thread. A platform that says "wait"
+(HTTP 429, flood control) gets the job again after the time it asked for; nothing is dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from rq import Queue
+
+from bot import platforms, render, store
+from bot.platforms import NotReady, RateLimited
+
+log = logging.getLogger("sitroom.delivery")
+QUEUE = "sitroom-delivery"
+FOLLOW_UPS = ("escalated", "resolved")  # changes that also get a reply in the alert's thread
+NOT_READY_RETRY_S = 60
+
+
+def destinations(ctx, alert) -> list[tuple[str, str, str]]:
+    """(platform, destination, language) for every enabled platform of the alert's departments."""
+    out = []
+    enabled = platforms.adapters(ctx)
+    for name in alert.departments:
+        dept = ctx.cfg.department(name)
+        if dept is None:
+            continue
+        for platform in enabled:
+            target = getattr(dept.destinations, platform, None)
+            if target is not None:
+                out.append((platform, platforms.destination_id(platform, target), dept.language))
+    return out
+
+
+def enqueue(ctx, alert, change: str) -> None:
+    """Queue one alert change for every platform destination, in order."""
+    for platform, destination, lang in destinations(ctx, alert):
+        ctx.store.outbox_push(platform, destination, {"alert": alert.id, "change": change, "lang": lang})
+        if ctx.store.request_delivery(platform, destination):
+            _queue(ctx).enqueue(deliver, platform, destination, result_ttl=60, failure_ttl=7 * 86400)
+
+
+def _queue(ctx) -> Queue:
+    return Queue(QUEUE, connection=ctx.redis)
+
+
+def deliver(platform: str, destination: str) -> int:
+    """RQ job: send the destination's outbox in order; returns how many changes went out."""
+    from bot.jobs import context
+
+    ctx = context()
+    adapter = platforms.adapters(ctx).get(platform)
+    ctx.store.clear_delivery_request(platform, destination)  # before reading: later pushes ask again
+    sent = 0
+    while head := ctx.store.outbox_head(platform, destination, 2):
+        item = head[0]
+        if len(head) == 2 and head[1]["alert"] == item["alert"] and item["change"] not in FOLLOW_UPS \
+                and ctx.store.message_ref(item["alert"], platform, destination) is not None:
+            ctx.store.outbox_pop(platform, destination)  # the next update shows the newer state anyway
+            continue
+        if adapter is None:
+            log.warning("%s is off: %d changes wait for %s", platform, ctx.store.outbox_size(platform, destination), destination)
+            return sent
+        try:
+            _send(ctx, adapter, platform, destination, item)
+        except RateLimited as e:
+            _retry_in(ctx, platform, destination, e.retry_after)
+            return sent
+        except NotReady as e:
+            log.warning("cannot deliver to %s %s yet: %s", platform, destination, e)
+            _warn_admins(ctx, f"{platform} {destination}: {e}")
+            _retry_in(ctx, platform, destination, NOT_READY_RETRY_S)
+            return sent
+        ctx.store.outbox_pop(platform, destination)
+        sent += 1
+    return sent
+
+
+def _send(ctx, adapter, platform: str, destination: str, item: dict) -> None:
+    alert = ctx.store.get_alert(item["alert"])
+    if alert is None:
+        return  # expired: nothing left to show
+    ref = ctx.store.message_ref(alert.id, platform, destination)
+    if ref is None and alert.muted(time.time()):
+        return  # silenced from the start: it is in the room, but nobody is disturbed
+    from bot.web import cards_of
+
+    card = cards_of(ctx, alert)["cards"][item["lang"]]
+    if ref is None:
+        ref = adapter.send(destination, card, item["lang"])
+        ctx.store.save_message_ref(alert.id, platform, destination, ref, ctx.cfg.retention.alerts)
+        return
+    adapter.update(ref, card, item["lang"])
+    if item["change"] in FOLLOW_UPS:
+        adapter.reply(ref, f"{card['status_line']}")
+
+
+def _retry_in(ctx, platform: str, destination: str, seconds: float) -> None:
+    if ctx.store.request_delivery(platform, destination):
+        from datetime import timedelta
+
+        _queue(ctx).enqueue_in(timedelta(seconds=max(seconds, 0.5)), deliver, platform, destination, result_ttl=60)
+
+
+def _warn_admins(ctx, text: str) -> None:
+    """Delivery problems go to the admin departments' room channel (it needs no platform)."""
+    for dept in ctx.cfg.departments:
+        if dept.admin:
+            message = {"from": "sitroom", "text": f"⚠️ {text}", "bot": True}
+            ctx.store.append_chat(dept.name, message)
+            ctx.store.publish({"type": "chat", "department": dept.name, "message": message})
