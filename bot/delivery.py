@@ -2,8 +2,9 @@
 
 Every change of an alert is queued for every platform destination of its departments. A job
 per destination sends them in order: the first change posts the message, later ones update it
-in place, escalation and resolution also reply in its thread. A platform that says "wait"
-(HTTP 429, flood control) gets the job again after the time it asked for; nothing is dropped.
+in place, escalation and resolution also reply in its thread. An adapter's `min_interval_s`
+paces the messages to one channel; a platform that says "wait" (HTTP 429, flood control) gets
+the job again after the time it asked for; nothing is dropped.
 """
 
 from __future__ import annotations
@@ -78,6 +79,10 @@ def deliver(platform: str, destination: str) -> int:
             return sent
         ctx.store.outbox_pop(platform, destination)
         sent += 1
+        pause = getattr(adapter, "min_interval_s", 0)
+        if pause and ctx.store.outbox_size(platform, destination):
+            _retry_in(ctx, platform, destination, pause)  # about one message per second per channel
+            return sent
     return sent
 
 
