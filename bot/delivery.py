@@ -21,6 +21,7 @@ log = logging.getLogger("sitroom.delivery")
 QUEUE = "sitroom-delivery"
 FOLLOW_UPS = ("escalated", "resolved")  # changes that also get a reply in the alert's thread
 NOT_READY_RETRY_S = 60
+MAX_ATTEMPTS = 5  # other platform errors: retried with backoff, then reported to the admins and skipped
 
 
 def destinations(ctx, alert) -> list[tuple[str, str, str]]:
@@ -77,6 +78,14 @@ def deliver(platform: str, destination: str) -> int:
             _warn_admins(ctx, f"{platform} {destination}: {e}")
             _retry_in(ctx, platform, destination, NOT_READY_RETRY_S)
             return sent
+        except Exception as e:  # a platform error must not block the channel for good
+            attempts = item.get("attempts", 0) + 1
+            log.exception("delivery to %s %s failed (attempt %d)", platform, destination, attempts)
+            if attempts < MAX_ATTEMPTS:
+                ctx.store.outbox_replace_head(platform, destination, {**item, "attempts": attempts})
+                _retry_in(ctx, platform, destination, 5 * 2**attempts)
+                return sent
+            _warn_admins(ctx, f"{platform} {destination}: gave up on alert #{item['alert']} ({item['change']}): {e}")
         ctx.store.outbox_pop(platform, destination)
         sent += 1
         pause = getattr(adapter, "min_interval_s", 0)

@@ -279,6 +279,9 @@ class Store:
         """The oldest n waiting deliveries (fewer when fewer wait)."""
         return [json.loads(raw) for raw in self.r.lrange(OUTBOX.format(platform=platform, destination=destination), 0, n - 1)]
 
+    def outbox_replace_head(self, platform: str, destination: str, item: dict[str, Any]) -> None:
+        self.r.lset(OUTBOX.format(platform=platform, destination=destination), 0, json.dumps(item))
+
     def outbox_pop(self, platform: str, destination: str) -> None:
         self.r.lpop(OUTBOX.format(platform=platform, destination=destination))
 

@@ -165,3 +165,14 @@ def test_platforms_without_credentials_are_off(ctx, monkeypatch):
     for var in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "TELEGRAM_BOT_TOKEN", "MICROSOFT_APP_ID", "SITROOM_TEAMS_DEV"):
         monkeypatch.delenv(var, raising=False)
     assert platforms.adapters(ctx) == {}
+
+
+def test_a_platform_error_is_retried_then_reported_not_blocking(ctx, drain, slack):
+    slack.fail = [RuntimeError("channel archived")] * delivery.MAX_ATTEMPTS
+    ingest.accept(ctx, outage_posts())
+    drain()  # first attempt
+    for _ in range(delivery.MAX_ATTEMPTS - 1):
+        assert ctx.store.outbox_size("slack", "C1") == 1
+        delivery.deliver("slack", "C1")
+    assert ctx.store.outbox_size("slack", "C1") == 0 and slack.calls == []
+    assert "gave up on alert #1 (fired): channel archived" in ctx.store.chat_history("social")[-1]["text"]
