@@ -60,6 +60,8 @@ def act(ctx, alert_id: int, action: str, platform: str, user_id: str | None, use
     alert is resolved), 'missing', 'forbidden'. Every attempt is written to the audit log.
     """
     now = time.time()
+    member = ctx.cfg.person(platform, user_id) if user_id is not None else None
+    user_name = member.name if member else user_name  # one name for a person on every platform
     alert = ctx.store.get_alert(alert_id)
     if alert is None:
         outcome = "missing"
