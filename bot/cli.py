@@ -37,6 +37,10 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--scale", type=float, default=1.0, help="traffic volume factor (default 1.0)")
     d.add_argument("--port", type=int, help="web port (default from config, or a free one)")
 
+    sub.add_parser("telegram-poll", help="answer Telegram by long polling instead of the webhook")
+    tw = sub.add_parser("telegram-webhook", help="tell Telegram where the webhook is (with the secret token)")
+    tw.add_argument("url", help="public https URL of /telegram/webhook")
+
     a = sub.add_parser("ask", help="send one chat message to the bot and print its answer")
     a.add_argument("text")
     a.add_argument("--department")
@@ -91,6 +95,18 @@ def _run(args) -> int:
 
         stats = replay.run(ctx, args.file, speed=args.speed, url=args.url)
         print(f"replayed {stats['sent']} posts: {stats['accepted']} accepted, {stats['duplicates']} duplicates")
+        return 0
+    if args.command in ("telegram-poll", "telegram-webhook"):
+        from bot.platforms import telegram
+
+        if telegram.adapter(ctx) is None:
+            print("sitroom: Telegram is off: set TELEGRAM_BOT_TOKEN", file=sys.stderr)
+            return 2
+        if args.command == "telegram-poll":
+            telegram.poll(ctx)
+        else:
+            telegram.set_webhook(ctx, args.url)
+            print(f"Telegram now delivers updates to {args.url}")
         return 0
     if args.command == "ask":
         from bot import commands
