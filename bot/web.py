@@ -178,6 +178,7 @@ def create_app(ctx) -> FastAPI:
             raise
         return StreamingResponse(stream_events(ctx, request, client, pubsub), media_type="text/event-stream")
 
+    platforms.mount(app, ctx)  # Slack, Teams, Telegram: each only when its credentials are set
     return app
 
 
