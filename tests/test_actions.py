@@ -176,3 +176,20 @@ def test_a_platform_error_is_retried_then_reported_not_blocking(ctx, drain, slac
         delivery.deliver("slack", "C1")
     assert ctx.store.outbox_size("slack", "C1") == 0 and slack.calls == []
     assert "gave up on alert #1 (fired): channel archived" in ctx.store.chat_history("social")[-1]["text"]
+
+
+def test_messages_to_one_channel_are_paced(ctx, drain, slack):
+    from rq.registry import ScheduledJobRegistry
+
+    slack.min_interval_s = 1.0
+    ingest.accept(ctx, outage_posts())
+    drain()
+    [alert] = ctx.store.alerts()
+    actions.act(ctx, alert.id, "escalate", "room", "aylin.demir", "aylin.demir")  # a follow-up: never coalesced
+    actions.act(ctx, alert.id, "resolve", "room", "aylin.demir", "aylin.demir")
+    drain()
+    assert [c[0] for c in slack.calls] == ["send", "update", "reply"]  # then it waits its second
+    assert ctx.store.outbox_size("slack", "C1") == 1
+    assert len(ScheduledJobRegistry(delivery.QUEUE, connection=ctx.redis)) == 1
+    delivery.deliver("slack", "C1")
+    assert [c[0] for c in slack.calls][3:] == ["update", "reply"]

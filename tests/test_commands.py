@@ -72,3 +72,17 @@ def test_sitroom_ask_prints_the_answer(ctx, redis_url, tmp_path):
     )
     assert run.returncode == 0, run.stderr
     assert "open alerts" in run.stdout
+
+
+def test_summaries_and_time_windows_in_both_languages(ctx, drain):
+    ingest.accept(ctx, outage_posts())
+    drain()
+    de = ask(ctx, "Zusammenfassung Netzausfall")
+    assert de.lang == "de" and de.text.startswith("Netzstörung, letzte 1h: 30 Beiträge, 100 % negativ")
+    assert "Vor allem aus: Köln/Bonn (30)" in de.text and "#1" in de.text
+    en = ask(ctx, "what's trending about the outage in the last 2 hours?", "security")
+    assert en.lang == "en" and en.text.startswith("Network outage, last 2h: 30 posts, 100% negative")
+    quiet = ask(ctx, "what's trending about the recall in the last 2 hours?", "security")
+    assert quiet.text == "No posts about “Device recall / product safety” in the last 2h." or quiet.text.startswith("No posts about")
+    assert ask(ctx, "was ist los in Köln in den letzten 3 Stunden?").text.startswith("Köln/Bonn, letzte 3h: 30 Beiträge")
+    assert "don't know the topic" in ask(ctx, "summary of unicorns", "security").text

@@ -99,6 +99,7 @@ class SlackAdapter:
     """Posts, updates and threads alert messages through the Web API."""
 
     name = "slack"
+    min_interval_s = 1.0  # Slack allows about one message per second per channel
 
     def __init__(self, client: WebClient):
         self.client = client

@@ -102,6 +102,7 @@ class TeamsAdapter:
     """Posts and updates alert cards in Teams conversations, and answers activities from Teams."""
 
     name = "teams"
+    min_interval_s = 1.0  # the Bot Connector throttles bursts into one conversation
 
     def __init__(self, ctx, settings: Settings):
         self.ctx = ctx
