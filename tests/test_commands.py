@@ -83,6 +83,6 @@ def test_summaries_and_time_windows_in_both_languages(ctx, drain):
     en = ask(ctx, "what's trending about the outage in the last 2 hours?", "security")
     assert en.lang == "en" and en.text.startswith("Network outage, last 2h: 30 posts, 100% negative")
     quiet = ask(ctx, "what's trending about the recall in the last 2 hours?", "security")
-    assert quiet.text == "No posts about “Device recall / product safety” in the last 2h." or quiet.text.startswith("No posts about")
+    assert quiet.text == "No posts about “Device recall / product safety” in the last 2h."
     assert ask(ctx, "was ist los in Köln in den letzten 3 Stunden?").text.startswith("Köln/Bonn, letzte 3h: 30 Beiträge")
     assert "don't know the topic" in ask(ctx, "summary of unicorns", "security").text
