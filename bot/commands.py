@@ -46,6 +46,7 @@ _WINDOW = re.compile(
     r"(?P<unit>h|hours?|stunden?|std|m|min\w*|d|days?|tagen?|tag)\b",
     re.I,
 )
+_SUMMARY_ALONE = re.compile(r"^\s*/?(?:summary|zusammenfassung)\s*[?!.]*\s*$", re.I)
 _HELP = re.compile(r"^\s*(?:/?help|/?hilfe|\?|/start|hallo|hello|hi)\s*[!?.]*\s*$", re.I)
 _ALERTS = re.compile(r"\b(?:open alerts?|alerts?|offene alarme?|alarme?|status)\b", re.I)
 _TOPICS = re.compile(r"^\s*(?:/?topics?|themen|thema|trending|trends?|was wird besprochen)\b", re.I)
@@ -138,6 +139,8 @@ def handle(ctx, req: Request) -> Reply:
     if m := _REGION.search(text):
         answer, related = answers.region(ctx, m.group(1), lang, window_s)
         return Reply(answer, lang, related)
+    if _SUMMARY_ALONE.match(text):
+        return Reply(say("summary.which", lang, known=", ".join(getattr(t.title, lang) for t in ctx.cfg.topics)), lang)
     if m := _SUMMARY.search(text):
         answer, related = answers.summary(ctx, m.group(1), lang, window_s)
         return Reply(answer, lang, related)

@@ -70,6 +70,10 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "summary.regions": {"de": "Vor allem aus: {regions}", "en": "Mostly from: {regions}"},
     "summary.quiet": {"de": "Zu „{topic}“ gab es in den letzten {window} keine Beiträge.", "en": "No posts about “{topic}” in the last {window}."},
+    "summary.which": {
+        "de": "Zusammenfassung zu welchem Thema? Zum Beispiel „Zusammenfassung Netzausfall“. Themen: {known}",
+        "en": "A summary of which topic? For example “summary outage”. Topics: {known}",
+    },
     "summary.unknown": {
         "de": "Das Thema „{name}“ kenne ich nicht. Bekannt: {known}",
         "en": "I don't know the topic “{name}”. Known: {known}",

@@ -86,3 +86,4 @@ def test_summaries_and_time_windows_in_both_languages(ctx, drain):
     assert quiet.text == "No posts about “Device recall / product safety” in the last 2h."
     assert ask(ctx, "was ist los in Köln in den letzten 3 Stunden?").text.startswith("Köln/Bonn, letzte 3h: 30 Beiträge")
     assert "don't know the topic" in ask(ctx, "summary of unicorns", "security").text
+    assert ask(ctx, "Zusammenfassung").text.startswith("Zusammenfassung zu welchem Thema?")
