@@ -13,7 +13,7 @@ from bot.texts import say
 
 _GERMAN = re.compile(
     r"[äöüß]|\b(was|ist|los|wer|hat|offene|alarme|themen|hilfe|bestätig\w*|quittier\w*|bereitschaft|"
-    r"zusammenfassung|lage|gerade|der|die|das|und|bitte|zeig\w*|erledigt|stumm\w*|eskalier\w*|letzten|stunden?)\b",
+    r"zusammenfassung|lage|gerade|der|die|das|und|bitte|zeig\w*|erledigt|stumm\w*|eskalier\w*|letzten|stunden?|regeln|neu|laden)\b",
     re.I,
 )
 _ENGLISH = re.compile(
@@ -47,6 +47,7 @@ _WINDOW = re.compile(
     re.I,
 )
 _SUMMARY_ALONE = re.compile(r"^\s*/?(?:summary|zusammenfassung)\s*[?!.]*\s*$", re.I)
+_RELOAD = re.compile(r"^\s*/?(?:reload rules|regeln neu laden|lade regeln neu)\s*[!.]*\s*$", re.I)
 _HELP = re.compile(r"^\s*(?:/?help|/?hilfe|\?|/start|hallo|hello|hi)\s*[!?.]*\s*$", re.I)
 _ALERTS = re.compile(r"\b(?:open alerts?|alerts?|offene alarme?|alarme?|status)\b", re.I)
 _TOPICS = re.compile(r"^\s*(?:/?topics?|themen|thema|trending|trends?|was wird besprochen)\b", re.I)
@@ -125,6 +126,8 @@ def handle(ctx, req: Request) -> Reply:
     user_id = req.user_id if req.user_id is not None else req.user
     if _HELP.match(text):
         return Reply(say("help", lang), lang)
+    if _RELOAD.match(text):
+        return _reload_rules(ctx, req, user_id, lang)
     if m := _SILENCE.search(text) or _SILENCE_DE.match(text):
         return _silence(ctx, m.group("topic"), _duration(m.group("duration")), req, user_id, lang)
     if m := _ACTION.match(text):
@@ -191,3 +194,22 @@ def _silence(ctx, topic_name: str, duration_s: int | None, req: Request, user_id
                      "action": "silence", "topic": topic.name, "until": silence["until"], "outcome": "silenced"})
     return Reply(say("silence.done", lang, topic=getattr(topic.title, lang), duration=format_duration(duration_s),
                      until=render.local_time(ctx.cfg, silence["until"])), lang)
+
+
+def _reload_rules(ctx, req: Request, user_id: str, lang: str) -> Reply:
+    """Admins check the rule files and make every worker load them; a broken set changes nothing."""
+    from rules import loader
+    from bot.yamlfile import YamlError
+
+    admin = any(d.admin and d.member(req.platform, user_id) for d in ctx.cfg.departments)
+    ok = admin or req.platform in actions.TRUSTED
+    ctx.store.audit({"at": time.time(), "user": req.user, "user_id": user_id, "platform": req.platform,
+                     "action": "reload rules", "outcome": "allowed" if ok else "forbidden"})
+    if not ok:
+        return Reply(say("rules.forbidden", lang), lang)
+    try:
+        found = loader.load(ctx.rules_path, ctx.cfg)
+    except YamlError as e:
+        return Reply(say("rules.invalid", lang, problems="\n".join(e.problems[:10])), lang)
+    ctx.rules, ctx.rules_version = found, ctx.store.bump_rules_version()
+    return Reply(say("rules.reloaded", lang, n=len(found)), lang)

@@ -13,6 +13,7 @@ from bot import config as config_mod
 from bot import redisconn
 from bot.config import Config
 from bot.store import Store
+from bot.yamlfile import YamlError
 from rules import loader as rules_loader
 
 log = logging.getLogger("sitroom")
@@ -29,6 +30,7 @@ class Context:
     redis_url: str
     rules_path: Path = field(default=Path("rules"))
     adapters: dict | None = None  # chat platform adapters, made on first use (bot.platforms.adapters)
+    rules_version: int = 0  # the store's rules version these rules were loaded at
 
     @classmethod
     def create(cls, config_path: str | Path | None = None, redis_url: str | None = None) -> "Context":
@@ -40,6 +42,18 @@ class Context:
         client = redisconn.connect(redis_url)
         queue = Queue(SCORING_QUEUE, connection=client)
         return cls(cfg, client, Store(client), rules, queue, redis_url, rules_path)
+
+    def follow_rules(self) -> None:
+        """Reload the rule files when an admin has reloaded them elsewhere; keep the old ones if broken."""
+        wanted = self.store.rules_version()
+        if wanted == self.rules_version:
+            return
+        try:
+            self.rules = rules_loader.load(self.rules_path, self.cfg)
+            log.info("rules reloaded: %d rules", len(self.rules))
+        except YamlError as e:
+            log.error("rules not reloaded, the last good ones keep running:\n%s", e)
+        self.rules_version = wanted
 
     def department_for(self, platform: str, channel_id: str):
         """The department whose channel on `platform` this is; None for direct messages."""

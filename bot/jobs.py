@@ -44,6 +44,7 @@ def context():
 def score_pending() -> int:
     """Score the next batch of pending posts; queue a follow-up while posts keep waiting."""
     ctx, scorer, evaluator = _worker_state()
+    ctx.follow_rules()
     owner = get_current_job().id
     ctx.store.clear_scoring_request()  # before claiming: posts that arrive later ask again
     keys = ctx.store.claim_batch(owner, ctx.cfg.detectors.batch_size)

@@ -32,6 +32,7 @@ CONVERSATION = PREFIX + "conversation:{platform}:{key}"  # json: how to reach a 
 AUDIT = PREFIX + "audit"  # list of json entries: who did what, when, where
 SILENCES = PREFIX + "silences"  # hash: id -> json {matchers, until, by, reason}
 RULES_LOCK = PREFIX + "rules-lock"
+RULES_VERSION = PREFIX + "rules-version"  # bumped when an admin reloads the rules: workers follow
 CHAT = PREFIX + "chat:{department}"  # list of chat messages, newest last
 SECRET = PREFIX + "secret:{name}"  # installation-wide random secrets (room token, pseudonym key)
 EVENTS = PREFIX + "events"  # pub/sub channel of alert and chat events
@@ -334,6 +335,12 @@ class Store:
     def rules_lock(self, timeout_s: int = 30):
         """One rule evaluation at a time across all workers."""
         return self.r.lock(RULES_LOCK, timeout=timeout_s, blocking_timeout=timeout_s)
+
+    def rules_version(self) -> int:
+        return int(self.r.get(RULES_VERSION) or 0)
+
+    def bump_rules_version(self) -> int:
+        return int(self.r.incr(RULES_VERSION))
 
     # --- events and chat ---------------------------------------------------------------
     def publish(self, event: dict[str, Any]) -> None:

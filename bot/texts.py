@@ -70,6 +70,15 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "summary.regions": {"de": "Vor allem aus: {regions}", "en": "Mostly from: {regions}"},
     "summary.quiet": {"de": "Zu „{topic}“ gab es in den letzten {window} keine Beiträge.", "en": "No posts about “{topic}” in the last {window}."},
+    "rules.reloaded": {"de": "Regeln neu geladen: {n} Regeln aktiv.", "en": "Rules reloaded: {n} rules active."},
+    "rules.invalid": {
+        "de": "Die Regeln haben Fehler; die bisherigen bleiben aktiv:\n{problems}",
+        "en": "The rules have errors; the previous ones stay active:\n{problems}",
+    },
+    "rules.forbidden": {
+        "de": "Regeln neu laden dürfen nur Admins.",
+        "en": "Only admins can reload the rules.",
+    },
     "summary.which": {
         "de": "Zusammenfassung zu welchem Thema? Zum Beispiel „Zusammenfassung Netzausfall“. Themen: {known}",
         "en": "A summary of which topic? For example “summary outage”. Topics: {known}",

@@ -87,3 +87,32 @@ def test_summaries_and_time_windows_in_both_languages(ctx, drain):
     assert ask(ctx, "was ist los in Köln in den letzten 3 Stunden?").text.startswith("Köln/Bonn, letzte 3h: 30 Beiträge")
     assert "don't know the topic" in ask(ctx, "summary of unicorns", "security").text
     assert ask(ctx, "Zusammenfassung").text.startswith("Zusammenfassung zu welchem Thema?")
+
+
+def test_admins_reload_rules_and_broken_rules_change_nothing(ctx, tmp_path):
+    import shutil
+
+    from tests.conftest import ROOT
+
+    folder = tmp_path / "rules"
+    shutil.copytree(f"{ROOT}/rules", folder, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    ctx.rules_path = folder
+    assert ask(ctx, "reload rules", "network", user="jonas.becker").text == "Regeln neu laden dürfen nur Admins."
+    (folder / "extra.yaml").write_text("rules:\n  - name: x\n    type: keyword\n    any: [a]\n    departments: [nobody]\n")
+    def admin(text):
+        return commands.handle(ctx, commands.Request(text, "mia.hartmann", "social", "room"))
+
+    broken = admin("reload rules")
+    assert broken.text.startswith("The rules have errors; the previous ones stay active:")
+    assert f"{folder / 'extra.yaml'}:2: rules[0]: departments: unknown department 'nobody'" in broken.text
+    assert ctx.store.rules_version() == 0
+    (folder / "extra.yaml").write_text("rules:\n  - name: x\n    type: keyword\n    any: [a]\n    departments: [social]\n")
+    assert admin("Regeln neu laden").text == f"Regeln neu geladen: {len(ctx.rules)} Regeln aktiv."
+    assert "x" in [r.name for r in ctx.rules]
+    assert ctx.store.rules_version() == 1
+    from bot.context import Context
+
+    other = Context.create(ctx.cfg._path, redis_url=ctx.redis_url)  # another worker
+    other.rules_path = folder
+    other.follow_rules()
+    assert "x" in [r.name for r in other.rules]
