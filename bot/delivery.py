@@ -14,7 +14,7 @@ import time
 
 from rq import Queue
 
-from bot import platforms, render, store
+from bot import platforms
 from bot.platforms import NotReady, RateLimited
 
 log = logging.getLogger("sitroom.delivery")

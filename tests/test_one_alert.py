@@ -8,7 +8,6 @@ import yaml
 
 from bot import ingest
 from bot.models import AlertStatus
-from bot.platforms import slack as slack_platform
 from bot.platforms import teams as teams_platform
 from bot.platforms import telegram as telegram_platform
 from tests.conftest import ROOT
