@@ -14,7 +14,7 @@ import time
 
 from rq import Queue
 
-from bot import platforms
+from bot import platforms, render
 from bot.platforms import NotReady, RateLimited
 
 log = logging.getLogger("sitroom.delivery")
@@ -102,9 +102,7 @@ def _send(ctx, adapter, platform: str, destination: str, item: dict) -> None:
     ref = ctx.store.message_ref(alert.id, platform, destination)
     if ref is None and alert.muted(time.time()):
         return  # silenced from the start: it is in the room, but nobody is disturbed
-    from bot.web import cards_of
-
-    card = cards_of(ctx, alert)["cards"][item["lang"]]
+    card = render.cards(ctx, alert)["cards"][item["lang"]]
     if ref is None:
         ref = adapter.send(destination, card, item["lang"])
         ctx.store.save_message_ref(alert.id, platform, destination, ref, ctx.cfg.retention.alerts)

@@ -102,3 +102,16 @@ def card(cfg: Config, alert: Alert, lang: str, posts: list[dict] | None = None) 
         "actions": actions,
         "started_at": alert.started_at,
     }
+
+
+def cards(ctx, alert: Alert) -> dict:
+    """The alert as a card in each language, with its example posts (those not yet expired)."""
+    examples = [
+        {"text": post.text[:280], "author": post.author_name, "channel": post.channel, "url": post.url}
+        for post in ctx.store.posts(alert.post_keys)
+    ]
+    return {
+        "id": alert.id,
+        "departments": alert.departments,
+        "cards": {lang: card(ctx.cfg, alert, lang, examples) for lang in ("de", "en")},
+    }

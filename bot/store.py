@@ -142,6 +142,10 @@ class Store:
     def get_post(self, post_key: str) -> tuple[Post, Scores | None] | None:
         return self.load_posts([POST.format(key=post_key)])[0]
 
+    def posts(self, post_keys: Iterable[str]) -> list[Post]:
+        """The posts behind post keys (source:id) that have not expired, in order."""
+        return [item[0] for item in self.load_posts(POST.format(key=k) for k in post_keys) if item is not None]
+
     def save_scored(
         self,
         keys: list[str],

@@ -139,7 +139,7 @@ def create_app(ctx) -> FastAPI:
     def state(request: Request):
         require_room(request)
         departments = [{"name": d.name, "title": d.title, "language": d.language} for d in ctx.cfg.departments]
-        alerts = [cards_of(ctx, a) for a in ctx.store.alerts(limit=100)]
+        alerts = [render.cards(ctx, a) for a in ctx.store.alerts(limit=100)]
         chats = {d.name: ctx.store.chat_history(d.name) for d in ctx.cfg.departments}
         return {"organisation": ctx.cfg.organisation, "departments": departments, "alerts": alerts, "chat": chats}
 
@@ -214,20 +214,6 @@ def talk(ctx, data: dict) -> dict:
     return {"reply": reply.text, "lang": reply.lang}
 
 
-def cards_of(ctx, alert: Alert) -> dict:
-    """The alert as a card in each language, with its example posts."""
-    examples = []
-    for item in ctx.store.load_posts(store.POST.format(key=k) for k in alert.post_keys):
-        if item is not None:
-            post = item[0]
-            examples.append({"text": post.text[:280], "author": post.author_name, "channel": post.channel, "url": post.url})
-    return {
-        "id": alert.id,
-        "departments": alert.departments,
-        "cards": {lang: render.card(ctx.cfg, alert, lang, examples) for lang in ("de", "en")},
-    }
-
-
 async def stream_events(ctx, request: Request, client, pubsub):
     """Server-sent events on a subscribed pubsub: alert changes as cards, and chat messages."""
     try:
@@ -243,7 +229,7 @@ async def stream_events(ctx, request: Request, client, pubsub):
             event = json.loads(message["data"])
             if event["type"] == "alert":
                 alert = Alert.from_dict(event["alert"])
-                payload = {"type": "alert", "change": event["change"], **(await asyncio.to_thread(cards_of, ctx, alert))}
+                payload = {"type": "alert", "change": event["change"], **(await asyncio.to_thread(render.cards, ctx, alert))}
             else:
                 payload = event
             yield f"data: {json.dumps(payload, ensure_ascii=False)}\n\n"

@@ -5,6 +5,8 @@ import time
 
 import pytest
 
+from bot import render
+
 from bot import actions, commands, delivery, ingest, platforms
 from bot.models import AlertStatus
 from bot.platforms import NotReady, RateLimited
@@ -51,13 +53,11 @@ def test_mute_escalate_resolve_show_on_the_card(ctx, alert):
     muted = ctx.store.get_alert(alert.id)
     assert 7190 < muted.muted_until - time.time() <= 7200
     assert actions.act(ctx, alert.id, "escalate", "room", "jonas.becker", "jonas.becker")[0] == "escalated"
-    from bot.web import cards_of
-
-    card = cards_of(ctx, ctx.store.get_alert(alert.id))["cards"]["en"]
+    card = render.cards(ctx, ctx.store.get_alert(alert.id))["cards"]["en"]
     assert "Escalated by jonas.becker" in card["status_line"] and "Muted until" in card["status_line"]
     assert [a["action"] for a in card["actions"]] == ["ack", "resolve", "mute", "escalate"]
     actions.act(ctx, alert.id, "resolve", "room", "jonas.becker", "jonas.becker")
-    card = cards_of(ctx, ctx.store.get_alert(alert.id))["cards"]["de"]
+    card = render.cards(ctx, ctx.store.get_alert(alert.id))["cards"]["de"]
     assert card["status_line"].startswith("Erledigt von jonas.becker (room)") and card["actions"] == []
 
 

@@ -11,6 +11,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
+
+from bot import render
 import yaml
 from slack_sdk.signature import SignatureVerifier
 
@@ -345,9 +347,7 @@ def test_429_becomes_rate_limited_with_the_servers_retry_after(sctx, fake):
 
 
 def test_card_from_the_renderer_becomes_blocks(sctx):
-    from bot.web import cards_of
-
-    card = cards_of(sctx, new_alert(sctx, "network"))["cards"]["de"]
+    card = render.cards(sctx, new_alert(sctx, "network"))["cards"]["de"]
     rendered = slack.blocks(card)
     assert card["title"] in rendered[0]["text"]["text"] and card["severity_label"] in rendered[0]["text"]["text"]
     assert len(rendered[-1]["elements"]) == len(card["actions"]) > 0

@@ -12,6 +12,8 @@ from urllib.parse import unquote
 import httpx
 import jwt
 import pytest
+
+from bot import render
 import yaml
 from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -225,9 +227,7 @@ def test_unknown_button_data_and_bad_bodies(tctx, bot_url, connector):
 # --- outgoing -----------------------------------------------------------------------------
 
 def card(tctx, a: Alert, lang="de") -> dict:
-    from bot.web import cards_of
-
-    return cards_of(tctx, a)["cards"][lang]
+    return render.cards(tctx, a)["cards"][lang]
 
 
 def test_send_without_a_reference_is_not_ready(tctx, connector):
