@@ -12,6 +12,7 @@ from rules import engine
 
 log = logging.getLogger("sitroom.alerts")
 EXAMPLES = 3
+GROWTH = 2.0  # an alert that has doubled since people were last told gets a follow-up
 
 
 def apply(ctx, actions: list) -> list[Alert]:
@@ -40,11 +41,14 @@ def _fire(ctx, fire: engine.Fire, existing: Alert | None) -> Alert | None:
             a.current, a.baseline, a.updated_at = fire.current, fire.baseline, fire.at
             if post_keys is not None:
                 a.post_keys = post_keys
+            if a.reported and a.current >= GROWTH * a.reported:
+                a.reported = a.current
+                return "grown"  # worth a follow-up in the alert's thread, not just a quiet update
             return "updated"
 
-        _, alert = ctx.store.change_alert(existing.id, refresh, retention)
+        change, alert = ctx.store.change_alert(existing.id, refresh, retention)
         if news and alert is not None:
-            notify.alert_changed(ctx, alert, "updated")
+            notify.alert_changed(ctx, alert, change)
             return alert
         return None
     labels = {**fire.labels, **rule.labels}
@@ -59,6 +63,7 @@ def _fire(ctx, fire: engine.Fire, existing: Alert | None) -> Alert | None:
         summary=rule.message.model_dump() if rule.message else {},
         current=fire.current,
         baseline=fire.baseline,
+        reported=fire.current,
         window_s=rule.window,
         post_keys=evidence(ctx, rule, fire.labels, fire.at),
         started_at=fire.at,

@@ -16,10 +16,11 @@ from rq import Queue
 
 from bot import platforms, render
 from bot.platforms import NotReady, RateLimited
+from bot.texts import say
 
 log = logging.getLogger("sitroom.delivery")
 QUEUE = "sitroom-delivery"
-FOLLOW_UPS = ("escalated", "resolved")  # changes that also get a reply in the alert's thread
+FOLLOW_UPS = ("escalated", "resolved", "grown")  # changes that also get a reply in the alert's thread
 NOT_READY_RETRY_S = 60
 MAX_ATTEMPTS = 5  # other platform errors: retried with backoff, then reported to the admins and skipped
 
@@ -108,8 +109,10 @@ def _send(ctx, adapter, platform: str, destination: str, item: dict) -> None:
         ctx.store.save_message_ref(alert.id, platform, destination, ref, ctx.cfg.retention.alerts)
         return
     adapter.update(ref, card, item["lang"])
-    if item["change"] in FOLLOW_UPS:
-        adapter.reply(ref, f"{card['status_line']}")
+    if item["change"] == "grown":
+        adapter.reply(ref, say("followup.grown", item["lang"], size=card["size"]))
+    elif item["change"] in FOLLOW_UPS:
+        adapter.reply(ref, card["status_line"])
 
 
 def _retry_in(ctx, platform: str, destination: str, seconds: float) -> None:

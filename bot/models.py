@@ -125,6 +125,7 @@ class Alert:
     muted_until: float | None = None  # wall clock; while muted, changes reach no chat platform
     escalated_at: float | None = None
     escalated_by: str | None = None
+    reported: float = 0.0  # `current` when people were last told about the size (thread follow-ups)
     history: list[dict[str, Any]] = field(default_factory=list)
 
     def muted(self, now: float) -> bool:

@@ -19,6 +19,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "card.acked": {"de": "Bestätigt von {who} ({via}) um {time}", "en": "Acknowledged by {who} ({via}) at {time}"},
     "card.resolved": {"de": "Erledigt um {time}", "en": "Resolved at {time}"},
     "card.since": {"de": "seit {time}", "en": "since {time}"},
+    "followup.grown": {"de": "📈 Weiter gewachsen: {size}", "en": "📈 Still growing: {size}"},
     "card.posts": {"de": "Beispiele", "en": "Examples"},
     "button.ack": {"de": "Bestätigen", "en": "Acknowledge"},
     "button.resolve": {"de": "Erledigt", "en": "Resolve"},

@@ -193,3 +193,16 @@ def test_messages_to_one_channel_are_paced(ctx, drain, slack):
     assert len(ScheduledJobRegistry(delivery.QUEUE, connection=ctx.redis)) == 1
     delivery.deliver("slack", "C1")
     assert [c[0] for c in slack.calls][3:] == ["update", "reply"]
+
+
+def test_an_alert_that_doubles_gets_a_follow_up_in_its_thread(ctx, drain, slack):
+    ingest.accept(ctx, outage_posts(12))
+    drain()
+    [alert] = ctx.store.alerts()
+    assert alert.reported == alert.current
+    ingest.accept(ctx, outage_posts(20, start=alert.started_at + 30, prefix="more"))
+    drain()
+    grown = ctx.store.get_alert(alert.id)
+    assert grown.current >= 2 * alert.current and grown.reported == grown.current
+    replies = [c for c in slack.calls if c[0] == "reply"]
+    assert len(replies) == 1 and replies[0][2].startswith(f"📈 Weiter gewachsen: {int(grown.current)} Beiträge in 20m")
