@@ -5,9 +5,7 @@ import time
 
 import pytest
 
-from bot import render
-
-from bot import actions, commands, delivery, ingest, platforms
+from bot import actions, commands, delivery, ingest, platforms, render
 from bot.models import AlertStatus
 from bot.platforms import NotReady, RateLimited
 from tests.test_pipeline import outage_posts

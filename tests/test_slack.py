@@ -7,20 +7,18 @@ import os
 import threading
 import time
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
-
-from bot import render
 import yaml
 from slack_sdk.signature import SignatureVerifier
 
-from bot import commands
+from bot import commands, render
 from bot.models import Alert, Severity
 from bot.platforms import NotReady, RateLimited, slack
 from bot.texts import say
 from tests.conftest import ROOT
+from tests.fakehttp import FakeServer
 from tests.test_web import serve
 
 TOKEN, SECRET = "xoxb-test-token", "test-slack-signing-secret"
@@ -31,7 +29,7 @@ BOT = "U0BOT"
 
 # --- the fake Slack Web API ---------------------------------------------------------------
 
-class FakeSlack:
+class FakeSlack(FakeServer):
     """A Web API on 127.0.0.1 that records every call and can answer 429 once."""
 
     def __init__(self):
@@ -39,35 +37,17 @@ class FakeSlack:
         self.limited: dict[str, str] = {}  # method -> Retry-After for its next call
         self.errors: dict[str, str] = {}  # method -> Slack error code for its next call
         self.lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        super().__init__()
 
-    def _handler(self):
-        fake = self
+    def answer(self, method: str, path: str, headers, raw: bytes):
+        text = raw.decode()
+        if headers.get("Content-Type", "").startswith("application/json"):
+            body = json.loads(text or "{}")
+        else:
+            body = dict(urllib.parse.parse_qsl(text))
+        return self.answer_call(path, body, headers.get("Authorization"))
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
-                if self.headers.get("Content-Type", "").startswith("application/json"):
-                    body = json.loads(raw or "{}")
-                else:
-                    body = dict(urllib.parse.parse_qsl(raw))
-                status, headers, answer = fake.answer(self.path, body, self.headers.get("Authorization"))
-                data = json.dumps(answer).encode()
-                self.send_response(status)
-                for k, v in {"Content-Type": "application/json", **headers}.items():
-                    self.send_header(k, v)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args):
-                pass
-
-        return Handler
-
-    def answer(self, path: str, body: dict, auth: str | None):
+    def answer_call(self, path: str, body: dict, auth: str | None):
         method = path.removeprefix("/api/") if path.startswith("/api/") else "response_url"
         with self.lock:
             self.calls.append({"method": method, "body": body, "auth": auth, "path": path})
@@ -101,9 +81,6 @@ class FakeSlack:
             time.sleep(0.02)
         return found
 
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture

@@ -4,23 +4,21 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote
 
 import httpx
 import jwt
 import pytest
-
-from bot import render
 import yaml
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from bot import render
 from bot.models import Alert, AlertStatus, Severity
 from bot.platforms import NotReady, RateLimited, teams
 from bot.texts import say
 from tests.conftest import ROOT
+from tests.fakehttp import FakeServer
 from tests.test_web import serve
 
 CHANNEL = "19:noc-lagezentrum@thread.tacv2"  # the network department's Teams channel
@@ -34,57 +32,26 @@ T0 = 1763283600.0
 
 # --- a fake Bot Framework connector -------------------------------------------------------
 
-class Connector:
+class Connector(FakeServer):
     """Answers the connector's REST calls on 127.0.0.1, records them, and serves OpenID keys."""
 
     def __init__(self):
         self.calls: list[dict] = []
         self.fail: list[tuple[int, dict]] = []  # (status, headers) to answer the next calls with
         self.jwks: list[dict] = []
-        outer = self
+        super().__init__()
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_GET(self):
-                if self.path == "/openid":
-                    return self._json(200, {"jwks_uri": f"{outer.url}/keys"})
-                return self._json(200, {"keys": outer.jwks})
-
-            def do_POST(self):
-                self._record()
-
-            def do_PUT(self):
-                self._record()
-
-            def _record(self):
-                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                if outer.fail:
-                    status, headers = outer.fail.pop(0)
-                    return self._json(status, {"error": {"code": "Throttled", "message": "slow down"}}, headers)
-                parts = [unquote(p) for p in self.path.split("/")]  # /v3/conversations/{id}/activities[/{id}]
-                outer.calls.append({"method": self.command, "conversation": parts[3], "activity": parts[5] if len(parts) > 5 else None,
-                                    "body": json.loads(raw), "auth": self.headers.get("Authorization")})
-                new_id = parts[5] if self.command == "PUT" else f"m{len(outer.calls)}"
-                self._json(200 if self.command == "PUT" else 201, {"id": new_id})
-
-            def _json(self, status, body, headers=None):
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                for k, v in {"Content-Type": "application/json", **(headers or {})}.items():
-                    self.send_header(k, v)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+    def answer(self, method: str, path: str, headers, raw: bytes):
+        if method == "GET":
+            return 200, {}, ({"jwks_uri": f"{self.url}/keys"} if path == "/openid" else {"keys": self.jwks})
+        if self.fail:
+            status, extra = self.fail.pop(0)
+            return status, extra, {"error": {"code": "Throttled", "message": "slow down"}}
+        parts = [unquote(p) for p in path.split("/")]  # /v3/conversations/{id}/activities[/{id}]
+        self.calls.append({"method": method, "conversation": parts[3], "activity": parts[5] if len(parts) > 5 else None,
+                           "body": json.loads(raw), "auth": headers.get("Authorization")})
+        new_id = parts[5] if method == "PUT" else f"m{len(self.calls)}"
+        return (200 if method == "PUT" else 201), {}, {"id": new_id}
 
 
 @pytest.fixture

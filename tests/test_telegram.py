@@ -7,7 +7,6 @@ import html
 import json
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qsl
 
@@ -20,6 +19,7 @@ from bot.models import Alert, Severity
 from bot.platforms import NotReady, RateLimited
 from bot.platforms import telegram
 from bot.texts import say
+from tests.fakehttp import FakeServer
 from tests.test_web import serve
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,7 +33,7 @@ T0 = 1763283600
 
 # --- a fake Bot API ---------------------------------------------------------------------------
 
-class FakeBotApi:
+class FakeBotApi(FakeServer):
     """A local Bot API server: records (method, params) and answers like Telegram."""
 
     def __init__(self):
@@ -42,9 +42,7 @@ class FakeBotApi:
         self.updates: list[dict] = []
         self.next_id = 1
         self.lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        super().__init__()
 
     def fail_once(self, method: str, status: int, body: dict) -> None:
         self.failures.setdefault(method, []).append((status, body))
@@ -58,10 +56,6 @@ class FakeBotApi:
             assert time.monotonic() < deadline, f"no {method} call; calls: {self.calls}"
             time.sleep(0.02)
         return self.sent(method)
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
     def _result(self, method: str, params: dict):
         if method == "getMe":
@@ -81,35 +75,20 @@ class FakeBotApi:
             return updates
         return True  # answerCallbackQuery, setWebhook, deleteWebhook
 
-    def _handler(self):
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                prefix, _, method = self.path.rpartition("/")
-                assert prefix == f"/bot{TOKEN}", self.path
-                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
-                if self.headers.get("Content-Type", "").startswith("application/json"):
-                    params = json.loads(raw or "{}")
-                else:  # what python-telegram-bot sends: a form, nested values as JSON
-                    params = {k: _decoded(v) for k, v in parse_qsl(raw)}
-                if method != "getUpdates":
-                    fake.calls.append((method, params))
-                status, body = 200, None
-                if fake.failures.get(method):
-                    status, body = fake.failures[method].pop(0)
-                body = body or {"ok": True, "result": fake._result(method, params)}
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args):
-                pass
-
-        return Handler
+    def answer(self, http_method: str, path: str, headers, raw: bytes):
+        prefix, _, method = path.rpartition("/")
+        assert prefix == f"/bot{TOKEN}", path
+        text = raw.decode()
+        if headers.get("Content-Type", "").startswith("application/json"):
+            params = json.loads(text or "{}")
+        else:  # what python-telegram-bot sends: a form, nested values as JSON
+            params = {k: _decoded(v) for k, v in parse_qsl(text)}
+        if method != "getUpdates":
+            self.calls.append((method, params))
+        if self.failures.get(method):
+            status, body = self.failures[method].pop(0)
+            return status, {}, body
+        return 200, {}, {"ok": True, "result": self._result(method, params)}
 
 
 def _decoded(value: str):
