@@ -37,6 +37,10 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--scale", type=float, default=1.0, help="traffic volume factor (default 1.0)")
     d.add_argument("--port", type=int, help="web port (default from config, or a free one)")
 
+    rl = sub.add_parser("rules", help="work with rule files").add_subparsers(dest="rules_command", required=True)
+    lint = rl.add_parser("lint", help="check rule files as a whole; print every problem with file and line")
+    lint.add_argument("paths", nargs="*", help="rule files or folders (default: the rules folder of config.yaml)")
+
     sub.add_parser("telegram-poll", help="answer Telegram by long polling instead of the webhook")
     tw = sub.add_parser("telegram-webhook", help="tell Telegram where the webhook is (with the secret token)")
     tw.add_argument("url", help="public https URL of /telegram/webhook")
@@ -80,6 +84,9 @@ def _run(args) -> int:
 
         return runner.run(headless=args.headless, duration=args.duration, scale=args.scale, port=args.port)
 
+    if args.command == "rules":
+        return _lint(args.paths)
+
     from bot.context import Context
 
     ctx = Context.create()
@@ -115,6 +122,24 @@ def _run(args) -> int:
         print(reply.text)
         return 0
     raise AssertionError(args.command)
+
+
+def _lint(paths: list[str]) -> int:
+    """`sitroom rules lint`: 0 when every file is good, 1 with every problem listed otherwise."""
+    from bot import config
+    from rules import loader
+
+    cfg = config.load()
+    found = loader.files(*(paths or [config.rules_dir(cfg)]))
+    try:
+        rules = loader.load_files(found, cfg)
+    except YamlError as e:
+        for problem in e.problems:
+            print(problem)
+        print(f"{len(e.problems)} problem(s) in {len(found)} file(s)", file=sys.stderr)
+        return 1
+    print(f"{len(rules)} rules in {len(found)} file(s): OK")
+    return 0
 
 
 def _serve(ctx, host: str | None, port: int | None) -> int:

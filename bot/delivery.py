@@ -14,7 +14,7 @@ import time
 
 from rq import Queue
 
-from bot import platforms, render
+from bot import notify, platforms, render
 from bot.platforms import NotReady, RateLimited
 from bot.texts import say
 
@@ -76,7 +76,7 @@ def deliver(platform: str, destination: str) -> int:
             return sent
         except NotReady as e:
             log.warning("cannot deliver to %s %s yet: %s", platform, destination, e)
-            _warn_admins(ctx, f"{platform} {destination}: {e}")
+            notify.admins(ctx, f"⚠️ {platform} {destination}: {e}")
             _retry_in(ctx, platform, destination, NOT_READY_RETRY_S)
             return sent
         except Exception as e:  # a platform error must not block the channel for good
@@ -86,7 +86,7 @@ def deliver(platform: str, destination: str) -> int:
                 ctx.store.outbox_replace_head(platform, destination, {**item, "attempts": attempts})
                 _retry_in(ctx, platform, destination, 5 * 2**attempts)
                 return sent
-            _warn_admins(ctx, f"{platform} {destination}: gave up on alert #{item['alert']} ({item['change']}): {e}")
+            notify.admins(ctx, f"⚠️ {platform} {destination}: gave up on alert #{item['alert']} ({item['change']}): {e}")
         ctx.store.outbox_pop(platform, destination)
         sent += 1
         pause = getattr(adapter, "min_interval_s", 0)
@@ -120,12 +120,3 @@ def _retry_in(ctx, platform: str, destination: str, seconds: float) -> None:
         from datetime import timedelta
 
         _queue(ctx).enqueue_in(timedelta(seconds=max(seconds, 0.5)), deliver, platform, destination, result_ttl=60)
-
-
-def _warn_admins(ctx, text: str) -> None:
-    """Delivery problems go to the admin departments' room channel (it needs no platform)."""
-    for dept in ctx.cfg.departments:
-        if dept.admin:
-            message = {"from": "sitroom", "text": f"⚠️ {text}", "bot": True}
-            ctx.store.append_chat(dept.name, message)
-            ctx.store.publish({"type": "chat", "department": dept.name, "message": message})

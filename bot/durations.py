@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from pydantic import BeforeValidator
+from pydantic import BeforeValidator, WithJsonSchema
 
 _PART = re.compile(r"(\d+)(s|m|h|d|w)")
 _UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -36,4 +36,8 @@ def format_duration(seconds: float) -> str:
     return out
 
 
-Duration = Annotated[int, BeforeValidator(parse_duration)]
+_SCHEMA = {
+    "anyOf": [{"type": "string", "pattern": r"^(\d+[smhdw])+$"}, {"type": "integer", "minimum": 0}],
+    "description": "a duration like 90s, 15m, 2h, 7d or 1h30m (a plain number is seconds)",
+}
+Duration = Annotated[int, BeforeValidator(parse_duration), WithJsonSchema(_SCHEMA)]

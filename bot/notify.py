@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 
-from bot import delivery
 from bot.models import Alert
 
 
@@ -13,4 +12,15 @@ def alert_changed(ctx, alert: Alert, change: str, by: str | None = None) -> None
     ctx.store.publish({"type": "alert", "change": change, "by": by, "wall": time.time(), "alert": alert.to_dict()})
     if change in ("updated", "grown") and alert.muted(time.time()):
         return  # muted: the room shows the numbers, chat platforms stay quiet
+    from bot import delivery  # delivery reports its own troubles through admins() below
+
     delivery.enqueue(ctx, alert, change)
+
+
+def admins(ctx, text: str) -> None:
+    """A warning for the admin departments, in their room channel (it needs no platform to work)."""
+    for dept in ctx.cfg.departments:
+        if dept.admin:
+            message = {"from": "sitroom", "text": text, "bot": True}
+            ctx.store.append_chat(dept.name, message)
+            ctx.store.publish({"type": "chat", "department": dept.name, "message": message})

@@ -339,6 +339,10 @@ class Store:
         """One rule evaluation at a time across all workers."""
         return self.r.lock(RULES_LOCK, timeout=timeout_s, blocking_timeout=timeout_s)
 
+    def once(self, name: str, ttl_s: int) -> bool:
+        """True for the first caller with this name within ttl_s, across all processes."""
+        return bool(self.r.set(PREFIX + "once:" + name, "1", nx=True, ex=ttl_s))
+
     def rules_version(self) -> int:
         return int(self.r.get(RULES_VERSION) or 0)
 

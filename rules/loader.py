@@ -1,4 +1,4 @@
-"""Read every rule file of a folder, check it against the config, fail with file and line."""
+"""Read rule files, check them as a whole and against the config, fail with file and line."""
 
 from __future__ import annotations
 
@@ -8,14 +8,43 @@ from bot import yamlfile
 from bot.config import Config
 from rules.model import RuleFile
 
+
+def files(*paths: str | Path) -> list[Path]:
+    """The rule files named: files as given, folders as their *.yaml sorted by name."""
+    found: list[Path] = []
+    for path in map(Path, paths):
+        found.extend(sorted(path.glob("*.yaml")) if path.is_dir() else [path])
+    return found
+
+
+def signature(*paths: str | Path) -> tuple:
+    """Changes whenever a rule file is added, removed or written."""
+    out = []
+    for path in files(*paths):
+        try:
+            stat = path.stat()
+            out.append((str(path), stat.st_mtime_ns, stat.st_size))
+        except FileNotFoundError:
+            out.append((str(path), None, None))
+    return tuple(out)
+
+
 def load(folder: str | Path, cfg: Config | None = None) -> list:
     """All rules under folder (*.yaml, sorted by file name); raises YamlError with every problem."""
+    return load_files(files(folder), cfg)
+
+
+def load_files(paths: list[Path], cfg: Config | None = None) -> list:
+    """The rules of these files, checked as one set; raises YamlError listing every problem."""
     problems: list[str] = []
     rules = []
     seen: dict[str, str] = {}
-    for path in sorted(Path(folder).glob("*.yaml")):
+    for path in paths:
         try:
             parsed, lines = yamlfile.load_text_with_lines(path.read_text(encoding="utf-8"), str(path), RuleFile)
+        except OSError as e:
+            problems.append(f"{path}: cannot read: {e.strerror}")
+            continue
         except yamlfile.YamlError as e:
             problems.extend(e.problems)
             continue

@@ -118,3 +118,17 @@ Rule = Annotated[Union[Spike, Threshold, Keyword], Field(discriminator="type")]
 
 class RuleFile(Strict):
     rules: list[Rule]
+
+
+def json_schema() -> dict:
+    """The JSON Schema of rule files, for editors (`python -m rules.model > rules/rules.schema.json`)."""
+    schema = RuleFile.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "sitroom rule file"
+    return schema
+
+
+if __name__ == "__main__":
+    import json
+
+    print(json.dumps(json_schema(), indent=2, ensure_ascii=False))
