@@ -63,6 +63,7 @@ def _fire(ctx, fire: engine.Fire, existing: Alert | None) -> Alert | None:
         summary=rule.message.model_dump() if rule.message else {},
         current=fire.current,
         baseline=fire.baseline,
+        measure=measure_of(rule),
         reported=fire.current,
         window_s=rule.window,
         post_keys=evidence(ctx, rule, fire.labels, fire.at),
@@ -79,6 +80,13 @@ def _fire(ctx, fire: engine.Fire, existing: Alert | None) -> Alert | None:
     log.info("alert #%d fired: %s %s -> %s", alert.id, rule.name, fire.labels, ",".join(alert.departments))
     notify.alert_changed(ctx, alert, "fired")
     return alert
+
+
+def measure_of(rule) -> str:
+    """What a rule's numbers are, so that cards can say it in words."""
+    if rule.type == "sentiment_shift" or getattr(rule, "metric", None) == "negative_share":
+        return "share"
+    return "reach" if getattr(rule, "metric", None) == "reach" else "count"
 
 
 def silencing(ctx, labels: dict[str, str], now: float) -> dict | None:
@@ -111,7 +119,7 @@ def evidence(ctx, rule, labels: dict[str, str], now: float) -> list[str]:
     minutes = range(last - rule.window // 60 + 1, last + 1)
     candidates = ctx.store.top_posts(minutes, per_minute=30)[:200]
     loaded = ctx.store.load_posts(k for k, _ in candidates)
-    keyword = rule.type == "keyword"
+    tagged = rule.type in ("keyword", "viral_post")
     out = []
     for item in loaded:
         if item is None or item[1] is None:
@@ -120,7 +128,7 @@ def evidence(ctx, rule, labels: dict[str, str], now: float) -> list[str]:
         dims = post_dims(post, scores)
         if any(dims.get(k) != v for k, v in labels.items()):
             continue
-        if keyword and rule.name not in engine.tag([rule], post.text):
+        if tagged and rule.name not in engine.tag([rule], post, scores):
             continue
         out.append(post.key)
         if len(out) == EXAMPLES:

@@ -112,6 +112,7 @@ class Alert:
     status: AlertStatus = AlertStatus.FIRING
     current: float = 0.0
     baseline: float | None = None
+    measure: str = "count"  # what current/baseline are: count (posts), share (negative), reach (people)
     window_s: int = 0
     post_keys: list[str] = field(default_factory=list)
     started_at: float = 0.0  # event time of first firing

@@ -50,6 +50,19 @@ def title(cfg: Config, alert: Alert, lang: str, rule=None) -> str:
     return say("generic.message", lang, what=what)
 
 
+def _size(alert: Alert, lang: str) -> str:
+    """How big, compared with normal, in words that fit what the rule measures."""
+    window = format_duration(alert.window_s)
+    if alert.measure == "share":
+        base = "" if alert.baseline is None else say("card.share_base", lang, baseline=round(100 * alert.baseline))
+        return say("card.size_share", lang, share=round(100 * alert.current), window=window) + base
+    if alert.measure == "reach":
+        return say("card.size_reach", lang, current=_num(alert.current, lang), window=window)
+    if alert.baseline is not None:
+        return say("card.size", lang, current=_num(alert.current, lang), window=window, baseline=_num(alert.baseline, lang))
+    return say("card.size_nobase", lang, current=_num(alert.current, lang), window=window)
+
+
 def _via(alert: Alert) -> str:
     return next((h.get("via", "") for h in reversed(alert.history) if h.get("action") == "resolved"), "")
 
@@ -64,11 +77,7 @@ def card(cfg: Config, alert: Alert, lang: str, posts: list[dict] | None = None) 
     """Everything a platform needs to show the alert, already in the reader's language."""
     region = alert.labels.get("region")
     where = label_title(cfg, "region", region, lang) if region else say("card.everywhere", lang)
-    window = format_duration(alert.window_s)
-    if alert.baseline is not None:
-        size = say("card.size", lang, current=_num(alert.current, lang), window=window, baseline=_num(alert.baseline, lang))
-    else:
-        size = say("card.size_nobase", lang, current=_num(alert.current, lang), window=window)
+    size = _size(alert, lang)
     status_line = say("card.since", lang, time=local_time(cfg, alert.started_at))
     if alert.status == AlertStatus.ACKNOWLEDGED:
         status_line = say("card.acked", lang, who=alert.acked_by, via=alert.acked_via, time=local_time(cfg, alert.acked_at))

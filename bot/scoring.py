@@ -52,7 +52,7 @@ def process(ctx, scorer, evaluator: Evaluator, storage_keys: list[str]) -> int:
     # The company's own posts are scored and kept, but they are not what customers say.
     counted = [i for i, p in enumerate(posts) if not ctx.cfg.is_own(p.channel, p.author_id)]
     c_posts, c_scores = [posts[i] for i in counted], [scores[i] for i in counted]
-    tags = [engine.tag(ctx.rules, p.text) for p in c_posts]
+    tags = [engine.tag(ctx.rules, p, sc) for p, sc in zip(c_posts, c_scores)]
     incs = aggregates.increments(c_posts, c_scores, tags)
     tops = [(int(posts[i].created_at // 60), keys[i], scores[i].reach) for i in counted]
     ctx.store.save_scored(

@@ -7,7 +7,7 @@ from statistics import fmean
 
 from bot.aggregates import Window
 from bot.models import Alert
-from rules.model import Keyword, Spike, Threshold
+from rules.model import TAGGED, SentimentShift, Spike, Threshold
 
 _METRIC = {"count": "n", "negative_count": "neg", "reach": "reach"}
 
@@ -38,13 +38,13 @@ def fingerprint(rule_name: str, labels: dict[str, str]) -> str:
 
 def span_minutes(rules: list) -> int:
     """How many minutes of aggregates an evaluation needs."""
-    need = [r.window + (r.baseline if isinstance(r, Spike) else 0) for r in rules]
+    need = [r.window + (r.baseline if isinstance(r, (Spike, SentimentShift)) else 0) for r in rules]
     return max(need, default=0) // 60
 
 
-def tag(rules: list, text: str) -> list[str]:
-    """Names of the keyword rules whose terms this text matches."""
-    return [r.name for r in rules if isinstance(r, Keyword) and r.matches(text)]
+def tag(rules: list, post, scores) -> list[str]:
+    """Names of the post-level rules (keyword, viral_post) this scored post counts for."""
+    return [r.name for r in rules if isinstance(r, TAGGED) and r.tags(post, scores)]
 
 
 def evaluate(rules: list, window: Window, open_alerts: dict[str, Alert], now: float) -> list:
@@ -71,17 +71,20 @@ def _check(rule, window: Window, last: int):
     minutes = rule.window // 60
     first = last - minutes + 1
     dims = rule.match.dims()
-    if isinstance(rule, Keyword):
+    if isinstance(rule, TAGGED):
         dims = {**dims, "rule": rule.name}
     if isinstance(rule, Threshold):
         yield from _threshold(rule, window, dims, first, last)
+        return
+    if isinstance(rule, SentimentShift):
+        yield from _shift(rule, window, dims, first, last)
         return
     counts = window.groups("n", dims, rule.group_by, first, last)
     for group, current in counts.items():
         labels = dict(zip(rule.group_by, group))
         if current < rule.min_count:
             continue
-        if isinstance(rule, Keyword):
+        if isinstance(rule, TAGGED):
             yield labels, current, None
             continue
         periods = rule.baseline // rule.window
@@ -106,3 +109,18 @@ def _threshold(rule: Threshold, window: Window, dims, first: int, last: int):
         value = negatives.get(group, 0.0) / n if rule.metric == "negative_share" else values.get(group, 0.0)
         if value > rule.above:
             yield dict(zip(rule.group_by, group)), value, None
+
+
+def _shift(rule: SentimentShift, window: Window, dims, first: int, last: int):
+    counts = window.groups("n", dims, rule.group_by, first, last)
+    negatives = window.groups("neg", dims, rule.group_by, first, last)
+    before = first - rule.baseline // 60
+    for group, n in counts.items():
+        if n < rule.min_count:
+            continue
+        labels = dict(zip(rule.group_by, group))
+        past_n = window.total("n", {**dims, **labels}, before, first - 1)
+        past_neg = window.total("neg", {**dims, **labels}, before, first - 1)
+        share, past_share = negatives.get(group, 0.0) / n, (past_neg / past_n if past_n else 0.0)
+        if share - past_share >= rule.min_increase:
+            yield labels, round(share, 3), round(past_share, 3)

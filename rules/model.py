@@ -98,6 +98,10 @@ class Keyword(Base):
         """Compiled once per rule: (any, each of all, none). A term may start a word."""
         return _pattern(self.any), [_pattern([t]) for t in self.all], _pattern(self.none)
 
+    def tags(self, post, scores) -> bool:
+        """Whether this post counts for the rule (the match filters apply later, through the aggregates)."""
+        return self.matches(post.text)
+
     def matches(self, text: str) -> bool:
         any_, all_, none = self.patterns
         if any_ and not any_.search(text):
@@ -107,13 +111,34 @@ class Keyword(Base):
         return not (none and none.search(text))
 
 
+class SentimentShift(Base):
+    """The share of negative posts in the window rises well above its share in the hours before."""
+
+    type: Literal["sentiment_shift"]
+    baseline: Duration = 3 * 3600
+    min_increase: float = Field(0.2, gt=0, le=1)  # in share points: 0.2 = from 30 % to 50 % negative
+    min_count: int = Field(10, ge=1)  # posts in the window before a share means anything
+
+
+class ViralPost(Base):
+    """A single post reaching very many people (followers, shares, likes, replies)."""
+
+    type: Literal["viral_post"]
+    reach_above: float = Field(gt=0)
+    min_count: int = Field(1, ge=1)
+
+    def tags(self, post, scores) -> bool:
+        return scores.reach > self.reach_above
+
+
 def _pattern(terms: list[str]) -> re.Pattern | None:
     if not terms:
         return None
     return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(t) for t in terms) + r")", re.IGNORECASE)
 
 
-Rule = Annotated[Union[Spike, Threshold, Keyword], Field(discriminator="type")]
+Rule = Annotated[Union[Spike, Threshold, Keyword, SentimentShift, ViralPost], Field(discriminator="type")]
+TAGGED = (Keyword, ViralPost)  # rules that single out posts as they are scored
 
 
 class RuleFile(Strict):

@@ -100,13 +100,13 @@ rules:
     min_count: 2
     departments: [security]
 """)
-    assert engine.tag([rule], "Telvia FAKE SMS again") == ["phish"]
-    assert engine.tag([rule], "fake sms again") == []  # missing 'telvia'
-    assert engine.tag([rule], "Telvia phishing test") == []  # has 'test'
-    assert engine.tag([rule], "Telvia phishingmail") == ["phish"]  # a term may start a word
+    assert rule.matches("Telvia FAKE SMS again")
+    assert not rule.matches("fake sms again")  # missing 'telvia'
+    assert not rule.matches("Telvia phishing test")  # has 'test'
+    assert rule.matches("Telvia phishingmail")  # a term may start a word
     texts = ["Telvia phishing!", "telvia fake sms", "hello telvia"]
     pairs = [post(i, T0 + i, text=t) for i, t in enumerate(texts)]
-    tags = [engine.tag([rule], p.text) for p, _ in pairs]
+    tags = [engine.tag([rule], p, sc) for p, sc in pairs]
     [fire] = engine.evaluate([rule], window_of(pairs, tags), {}, T0 + 60)
     assert fire.current == 2 and fire.baseline is None
 
@@ -144,3 +144,40 @@ def test_unknown_rule_type_is_explained(tmp_path):
     with pytest.raises(YamlError) as err:
         loader.load(tmp_path)
     assert ":4: rules[0].type: unknown type 'spiky'; expected one of: 'spike'" in err.value.problems[0]
+
+
+def test_sentiment_shift_compares_the_negative_share_with_the_hours_before():
+    [rule] = rules_from("""
+rules:
+  - name: mood
+    type: sentiment_shift
+    match: {channel: x_support}
+    window: 15m
+    baseline: 2h
+    min_increase: 0.3
+    min_count: 8
+    departments: [care]
+""")
+    calm = [post(i, T0 + i * 300, sentiment="negative" if i % 5 == 0 else "neutral") for i in range(22)]  # 5 of 22 negative
+    angry = [post(100 + i, T0 + 7200 + i * 60, sentiment="negative" if i < 7 else "neutral") for i in range(10)]
+    [fire] = engine.evaluate([rule], window_of(calm + angry), {}, T0 + 7200 + 9 * 60)
+    assert (fire.current, fire.baseline) == (0.7, pytest.approx(5 / 22, abs=0.001))
+    mild = [post(200 + i, T0 + 7200 + i * 60, sentiment="negative" if i < 4 else "neutral") for i in range(10)]
+    assert engine.evaluate([rule], window_of(calm + mild), {}, T0 + 7200 + 9 * 60) == []
+
+
+def test_viral_post_counts_single_posts_above_a_reach():
+    [rule] = rules_from("""
+rules:
+  - name: viral
+    type: viral_post
+    match: {topic: network_outage}
+    reach_above: 100000
+    window: 30m
+    departments: [social]
+""")
+    pairs = [post(1, T0, reach=5_000), post(2, T0 + 60, reach=250_000), post(3, T0 + 120, reach=300_000, topic="billing")]
+    tags = [engine.tag([rule], p, sc) for p, sc in pairs]
+    assert tags == [[], ["viral"], ["viral"]]
+    [fire] = engine.evaluate([rule], window_of(pairs, tags), {}, T0 + 180)
+    assert fire.current == 1 and fire.labels == {"topic": "network_outage"}  # the billing post is filtered out
