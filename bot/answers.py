@@ -132,3 +132,45 @@ def oncall(ctx, department: str | None, lang: str) -> str:
         say("oncall.line", lang, dept=d.title, people=", ".join(d.oncall) or say("oncall.nobody", lang))
         for d in depts
     )
+
+
+def explain(ctx, alert_id: int, lang: str) -> tuple[str, list[Alert]]:
+    """Why an alert fired: its rule, the condition, and the numbers it saw."""
+    alert = ctx.store.get_alert(alert_id)
+    if alert is None:
+        return say("act.missing", lang, id=alert_id), []
+    rule = next((r for r in ctx.rules if r.name == alert.rule), None)
+    if rule is None:
+        return say("explain.gone", lang, id=alert_id, rule=alert.rule), [alert]
+    depts = ", ".join(d.title for n in alert.departments if (d := ctx.cfg.department(n)))
+    window = format_duration(rule.window)
+    pct = alert.measure == "share"
+    numbers = {
+        "current": round(100 * alert.current) if pct else render.number(alert.current, lang),
+        "baseline": round(100 * (alert.baseline or 0)) if pct else render.number(alert.baseline or 0, lang),
+        "window": window, "min_count": getattr(rule, "min_count", 1),
+    }
+    if rule.type == "spike":
+        detail = say("explain.spike", lang, **numbers, factor=f"{rule.factor:g}", baseline_window=format_duration(rule.baseline))
+    elif rule.type == "threshold":
+        detail = say("explain.threshold", lang, **numbers, metric=rule.metric, above=f"{rule.above:g}")
+    elif rule.type == "keyword":
+        terms = ", ".join(f"„{t}“" if lang == "de" else f"“{t}”" for t in rule.any + rule.all)
+        detail = say("explain.keyword", lang, **numbers, terms=terms)
+    elif rule.type == "sentiment_shift":
+        detail = say("explain.sentiment_shift", lang, **numbers, increase=round(100 * rule.min_increase))
+    else:
+        detail = say("explain.viral_post", lang, **numbers, above=render.number(rule.reach_above, lang))
+    lines = [say("explain.header", lang, id=alert_id, rule=rule.name, type=rule.type, departments=depts,
+                 description=rule.description or render.title(ctx.cfg, alert, lang)), detail]
+    filters = {**rule.match.dims(), **{k: v for k, v in alert.labels.items() if k in rule.group_by}}
+    if filters:
+        lines.append(say("explain.filters", lang, filters=", ".join(
+            f"{k} = {render.label_title(ctx.cfg, k, v, lang)}" for k, v in filters.items())))
+    return "\n".join(lines), [alert]
+
+
+def rule_list(ctx, lang: str) -> str:
+    lines = [say("rules.list", lang, n=len(ctx.rules))]
+    lines += [say("rules.line", lang, name=r.name, type=r.type, departments=", ".join(r.departments)) for r in ctx.rules]
+    return "\n".join(lines)

@@ -13,12 +13,12 @@ from bot.texts import say
 
 _GERMAN = re.compile(
     r"[äöüß]|\b(was|ist|los|wer|hat|offene|alarme|themen|hilfe|bestätig\w*|quittier\w*|bereitschaft|"
-    r"zusammenfassung|lage|gerade|der|die|das|und|bitte|zeig\w*|erledigt|stumm\w*|eskalier\w*|letzten|stunden?|regeln|neu|laden)\b",
+    r"zusammenfassung|lage|gerade|der|die|das|und|bitte|zeig\w*|erledigt|stumm\w*|eskalier\w*|letzten|stunden?|regeln|neu|laden|erkläre?|warum)\b",
     re.I,
 )
 _ENGLISH = re.compile(
     r"\b(what|who|open|alerts|topics|help|the|is|on|call|happening|show|trending|status|summary|resolve|mute|"
-    r"escalate|about|last|hours?)\b",
+    r"escalate|about|last|hours?|explain|why|rules)\b",
     re.I,
 )
 _VERBS = {
@@ -47,6 +47,8 @@ _WINDOW = re.compile(
     re.I,
 )
 _SUMMARY_ALONE = re.compile(r"^\s*/?(?:summary|zusammenfassung)\s*[?!.]*\s*$", re.I)
+_EXPLAIN = re.compile(r"^\s*/?(?:explain|erkläre?|erklär|warum|why)\s*(?:alarm|alert)?\s*#?\s*(\d+)\s*[?!.]*\s*$", re.I)
+_LIST_RULES = re.compile(r"^\s*/?(?:list rules|rules|regeln|regeln anzeigen|zeige regeln)\s*[?!.]*\s*$", re.I)
 _RELOAD = re.compile(r"^\s*/?(?:reload rules|regeln neu laden|lade regeln neu)\s*[!.]*\s*$", re.I)
 _HELP = re.compile(r"^\s*(?:/?help|/?hilfe|\?|/start|hallo|hello|hi)\s*[!?.]*\s*$", re.I)
 _ALERTS = re.compile(r"\b(?:open alerts?|alerts?|offene alarme?|alarme?|status)\b", re.I)
@@ -126,6 +128,13 @@ def handle(ctx, req: Request) -> Reply:
     user_id = req.user_id if req.user_id is not None else req.user
     if _HELP.match(text):
         return Reply(say("help", lang), lang)
+    if m := _EXPLAIN.match(text):
+        ctx.follow_rules()
+        answer, related = answers.explain(ctx, int(m.group(1)), lang)
+        return Reply(answer, lang, related)
+    if _LIST_RULES.match(text):
+        ctx.follow_rules()
+        return Reply(answers.rule_list(ctx, lang), lang)
     if _RELOAD.match(text):
         return _reload_rules(ctx, req, user_id, lang)
     if m := _SILENCE.search(text) or _SILENCE_DE.match(text):

@@ -67,6 +67,11 @@ def _via(alert: Alert) -> str:
     return next((h.get("via", "") for h in reversed(alert.history) if h.get("action") == "resolved"), "")
 
 
+def number(x: float, lang: str) -> str:
+    """A number as people of that language write it."""
+    return _num(x, lang)
+
+
 def _num(x: float, lang: str) -> str:
     """847095 -> '847,095' (en) or '847.095' (de); small values keep one decimal."""
     text = f"{x:,.0f}" if abs(x) >= 10 or x == int(x) else f"{x:.1f}"

@@ -74,6 +74,37 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "summary.regions": {"de": "Vor allem aus: {regions}", "en": "Mostly from: {regions}"},
     "summary.quiet": {"de": "Zu „{topic}“ gab es in den letzten {window} keine Beiträge.", "en": "No posts about “{topic}” in the last {window}."},
+    "explain.header": {
+        "de": "Alarm #{id} kommt von der Regel „{rule}“ ({type}) für {departments}: {description}",
+        "en": "Alert #{id} comes from rule “{rule}” ({type}) for {departments}: {description}",
+    },
+    "explain.spike": {
+        "de": "Gemessen: {current} Beiträge in {window}, in den {baseline_window} davor im Schnitt {baseline} je {window}. Sie feuert ab dem {factor}-Fachen und mindestens {min_count} Beiträgen.",
+        "en": "Measured: {current} posts in {window}; in the {baseline_window} before, {baseline} per {window} on average. It fires at {factor}× that and at least {min_count} posts.",
+    },
+    "explain.threshold": {
+        "de": "Gemessen: {metric} = {current} in {window}. Sie feuert über {above}.",
+        "en": "Measured: {metric} = {current} in {window}. It fires above {above}.",
+    },
+    "explain.keyword": {
+        "de": "Gemessen: {current} Beiträge mit den Begriffen {terms} in {window}. Sie feuert ab {min_count}.",
+        "en": "Measured: {current} posts with the terms {terms} in {window}. It fires at {min_count}.",
+    },
+    "explain.sentiment_shift": {
+        "de": "Gemessen: {current} % negativ in {window}, davor {baseline} %. Sie feuert bei +{increase} Prozentpunkten und mindestens {min_count} Beiträgen.",
+        "en": "Measured: {current}% negative in {window}, {baseline}% before. It fires at +{increase} points and at least {min_count} posts.",
+    },
+    "explain.viral_post": {
+        "de": "Gemessen: {current} Beiträge mit mehr als {above} erreichten Menschen in {window}.",
+        "en": "Measured: {current} posts reaching more than {above} people in {window}.",
+    },
+    "explain.filters": {"de": "Filter: {filters}", "en": "Filters: {filters}"},
+    "explain.gone": {
+        "de": "Alarm #{id} kam von der Regel „{rule}“, die es nicht mehr gibt.",
+        "en": "Alert #{id} came from rule “{rule}”, which no longer exists.",
+    },
+    "rules.list": {"de": "{n} Regeln:", "en": "{n} rules:"},
+    "rules.line": {"de": "• {name} ({type}) → {departments}", "en": "• {name} ({type}) → {departments}"},
     "rules.reloaded": {"de": "Regeln neu geladen: {n} Regeln aktiv.", "en": "Rules reloaded: {n} rules active."},
     "rules.invalid": {
         "de": "Die Regeln haben Fehler; die bisherigen bleiben aktiv:\n{problems}",
@@ -118,7 +149,7 @@ TEXTS: dict[str, dict[str, str]] = {
             "• „offene Alarme“\n• „ack 42“, „erledigt 42“, „stumm 42 2h“, „eskaliere 42“\n"
             "• „Themen“ – was gerade besprochen wird\n• „Zusammenfassung Netzausfall“\n"
             "• „was ist los in Köln in den letzten 2 Stunden?“\n• „Thema Rückruf für 2h stummschalten“\n"
-            "• „wer hat Bereitschaft?“\n• „hilfe“"
+            "• „wer hat Bereitschaft?“\n• „erkläre 42“ – warum ein Alarm kam\n• „hilfe“"
         ),
         "en": (
             "I watch the social-media channels and report anything unusual. Ask me, for example:\n"

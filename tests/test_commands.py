@@ -97,7 +97,7 @@ def test_admins_reload_rules_and_broken_rules_change_nothing(ctx, tmp_path):
     folder = tmp_path / "rules"
     shutil.copytree(f"{ROOT}/rules", folder, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
     ctx.rules_path = folder
-    assert ask(ctx, "reload rules", "network", user="jonas.becker").text == "Regeln neu laden dürfen nur Admins."
+    assert ask(ctx, "reload rules", "network", user="jonas.becker").text == "Only admins can reload the rules."
     (folder / "extra.yaml").write_text("rules:\n  - name: x\n    type: keyword\n    any: [a]\n    departments: [nobody]\n")
     def admin(text):
         return commands.handle(ctx, commands.Request(text, "mia.hartmann", "social", "room"))
@@ -116,3 +116,19 @@ def test_admins_reload_rules_and_broken_rules_change_nothing(ctx, tmp_path):
     other.rules_path = folder
     other.follow_rules()
     assert "x" in [r.name for r in other.rules]
+
+
+def test_explain_an_alert_and_list_rules(ctx, drain):
+    ingest.accept(ctx, outage_posts())
+    drain()
+    en = ask(ctx, "explain 1", "security").text.splitlines()
+    assert en[0].startswith("Alert #1 comes from rule “network-outage-surge” (spike) for Network Operations:")
+    assert en[1] == ("Measured: 30 posts in 20m; in the 3h before, 0 per 20m on average. "
+                     "It fires at 4× that and at least 8 posts.")
+    assert en[2] == "Filters: topic = Network outage, region = Köln/Bonn"
+    de = ask(ctx, "Erkläre Alarm 1").text
+    assert de.startswith("Alarm #1 kommt von der Regel „network-outage-surge“ (spike) für Network Operations")
+    assert "30 Beiträge in 20m" in de
+    assert ask(ctx, "explain 99", "security").text == "There is no alert #99."
+    listed = ask(ctx, "rules", "security").text.splitlines()
+    assert listed[0] == f"{len(ctx.rules)} rules:" and "• network-outage-surge (spike) → network" in listed
