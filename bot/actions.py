@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from bot import notify
+from bot import escalation, notify
 from bot.models import Alert, AlertStatus
 
 DEFAULT_MUTE_S = 3600
@@ -77,7 +77,9 @@ def act(ctx, alert_id: int, action: str, platform: str, user_id: str | None, use
             return result
 
         outcome, alert = ctx.store.change_alert(alert_id, apply, ctx.cfg.retention.alerts)
-        if outcome not in ("unchanged", "missing"):
+        # Escalating pages the next on-call level now; paging tells every platform itself.
+        paged = outcome == "escalated" and escalation.page(ctx, alert, escalation.next_level(alert), by=user_name)
+        if outcome not in ("unchanged", "missing") and not paged:
             notify.alert_changed(ctx, alert, outcome, by=user_name)
     ctx.store.audit({"at": now, "user": user_name, "user_id": user_id, "platform": platform,
                      "action": action, "alert": alert_id, "outcome": outcome})

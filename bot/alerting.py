@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 
-from bot import notify
+from bot import escalation, notify
 from bot.aggregates import post_dims
 from bot.models import Alert, AlertStatus
 from rules import engine
@@ -79,6 +79,7 @@ def _fire(ctx, fire: engine.Fire, existing: Alert | None) -> Alert | None:
     ctx.store.save_alert(alert, retention)
     log.info("alert #%d fired: %s %s -> %s", alert.id, rule.name, fire.labels, ",".join(alert.departments))
     notify.alert_changed(ctx, alert, "fired")
+    escalation.start(ctx, alert)
     return alert
 
 

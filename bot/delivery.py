@@ -20,7 +20,7 @@ from bot.texts import say
 
 log = logging.getLogger("sitroom.delivery")
 QUEUE = "sitroom-delivery"
-FOLLOW_UPS = ("escalated", "resolved", "grown")  # changes that also get a reply in the alert's thread
+FOLLOW_UPS = ("escalated", "resolved", "grown", "paged")  # changes that also get a reply in the alert's thread
 NOT_READY_RETRY_S = 60
 MAX_ATTEMPTS = 5  # other platform errors: retried with backoff, then reported to the admins and skipped
 
@@ -46,6 +46,20 @@ def enqueue(ctx, alert, change: str) -> None:
         ctx.store.outbox_push(platform, destination, {"alert": alert.id, "change": change, "lang": lang})
         if ctx.store.request_delivery(platform, destination):
             _queue(ctx).enqueue(deliver, platform, destination, result_ttl=60, failure_ttl=7 * 86400)
+
+
+def enqueue_direct(ctx, alert, member, lang: str) -> list[str]:
+    """Page one person by direct message on every enabled platform that knows them; returns where."""
+    reached = []
+    for platform in platforms.adapters(ctx):
+        user_id = member.platform_id(platform)
+        if user_id is None:
+            continue
+        ctx.store.outbox_push(platform, user_id, {"alert": alert.id, "change": "paged", "lang": lang})
+        if ctx.store.request_delivery(platform, user_id):
+            _queue(ctx).enqueue(deliver, platform, user_id, result_ttl=60, failure_ttl=7 * 86400)
+        reached.append(platform)
+    return reached
 
 
 def _queue(ctx) -> Queue:

@@ -22,6 +22,15 @@ TEXTS: dict[str, dict[str, str]] = {
     "card.acked": {"de": "Bestätigt von {who} ({via}) um {time}", "en": "Acknowledged by {who} ({via}) at {time}"},
     "card.resolved": {"de": "Erledigt um {time}", "en": "Resolved at {time}"},
     "card.since": {"de": "seit {time}", "en": "since {time}"},
+    "page.room": {
+        "de": "📟 Alarm #{id}: {who} (Bereitschaft, Stufe {level}) wird benachrichtigt – {where}.",
+        "en": "📟 Alert #{id}: paging {who} (on call, level {level}) – {where}.",
+    },
+    "page.nowhere": {"de": "aber über keine Plattform erreichbar", "en": "but no platform knows them"},
+    "page.unreachable": {
+        "de": "{who} hat Bereitschaft für Alarm #{id}, ist aber auf keiner Plattform eingetragen.",
+        "en": "{who} is on call for alert #{id} but has no user id on any enabled platform.",
+    },
     "followup.grown": {"de": "📈 Weiter gewachsen: {size}", "en": "📈 Still growing: {size}"},
     "card.posts": {"de": "Beispiele", "en": "Examples"},
     "button.ack": {"de": "Bestätigen", "en": "Acknowledge"},

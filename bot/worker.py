@@ -7,7 +7,7 @@ import logging
 from rq import Queue, SimpleWorker
 from rq.job import Job
 
-from bot import delivery, ingest, jobs
+from bot import delivery, escalation, ingest, jobs
 
 log = logging.getLogger("sitroom.worker")
 
@@ -42,7 +42,7 @@ def run(ctx, burst: bool = False, scorer=None) -> None:
     jobs.prepare(ctx, scorer)
     recover(ctx)
     # Deliveries first: they are few and people wait for them; scoring fills the time between.
-    queues = [Queue(delivery.QUEUE, connection=ctx.redis), ctx.scoring]
+    queues = [Queue(name, connection=ctx.redis) for name in (delivery.QUEUE, escalation.QUEUE)] + [ctx.scoring]
     worker = (BurstWorker if burst else SimpleWorker)(queues, connection=ctx.redis)
     log.info("worker %s ready on queue %s", worker.name, ctx.scoring.name)
     worker.work(burst=burst, with_scheduler=not burst, logging_level="WARNING")

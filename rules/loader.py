@@ -29,15 +29,22 @@ def signature(*paths: str | Path) -> tuple:
     return tuple(out)
 
 
-def load(folder: str | Path, cfg: Config | None = None) -> list:
+class RuleSet(list):
+    """The rules of a set of files (a list), with the escalation chains defined beside them."""
+
+    escalations: dict
+
+
+def load(folder: str | Path, cfg: Config | None = None) -> RuleSet:
     """All rules under folder (*.yaml, sorted by file name); raises YamlError with every problem."""
     return load_files(files(folder), cfg)
 
 
-def load_files(paths: list[Path], cfg: Config | None = None) -> list:
+def load_files(paths: list[Path], cfg: Config | None = None) -> RuleSet:
     """The rules of these files, checked as one set; raises YamlError listing every problem."""
     problems: list[str] = []
-    rules = []
+    rules = RuleSet()
+    rules.escalations = {}
     seen: dict[str, str] = {}
     for path in paths:
         try:
@@ -48,6 +55,11 @@ def load_files(paths: list[Path], cfg: Config | None = None) -> list:
         except yamlfile.YamlError as e:
             problems.extend(e.problems)
             continue
+        for i, chain in enumerate(parsed.escalations):
+            if chain.name in rules.escalations:
+                where = yamlfile.line_of(lines, ("escalations", i))
+                problems.append(f"{path}:{where}: escalations[{i}].name: '{chain.name}' is defined twice")
+            rules.escalations[chain.name] = chain
         for i, rule in enumerate(parsed.rules):
             where = f"{path}:{yamlfile.line_of(lines, ('rules', i))}"
             if rule.name in seen:
@@ -56,6 +68,10 @@ def load_files(paths: list[Path], cfg: Config | None = None) -> list:
             if cfg is not None:
                 problems.extend(f"{where}: rules[{i}]: {p}" for p in _check_names(rule, cfg))
             rules.append(rule)
+    for rule in rules:  # chains may live in any file, so names are checked once all are read
+        if rule.escalation != "default" and rule.escalation not in rules.escalations:
+            known = ", ".join(sorted(rules.escalations)) or "none defined"
+            problems.append(f"{seen[rule.name]}: escalation: unknown escalation '{rule.escalation}'; known: {known}")
     if problems:
         raise yamlfile.YamlError(problems)
     return rules

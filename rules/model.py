@@ -52,6 +52,7 @@ class Base(Strict):
     labels: dict[str, str] = {}
     message: Message | None = None
     resolve_after: Duration = 1800  # quiet time before the alert resolves itself
+    escalation: str = "default"  # the escalation chain to follow while nobody acknowledges (none if undefined)
 
     @field_validator("window", "resolve_after")
     @classmethod
@@ -141,8 +142,25 @@ Rule = Annotated[Union[Spike, Threshold, Keyword, SentimentShift, ViralPost], Fi
 TAGGED = (Keyword, ViralPost)  # rules that single out posts as they are scored
 
 
+class Step(Strict):
+    """One step of an escalation chain: after a wait, tell someone."""
+
+    after: Duration  # since the alert fired, or since the previous step
+    notify: Literal["oncall"] = "oncall"  # the department channel already has the alert
+    level: int = Field(1, ge=1)  # 1 = the first person in the department's on-call list, 2 = the next, ...
+
+
+class Escalation(Strict):
+    """What happens while nobody acknowledges an alert: steps in order, repeated until someone does."""
+
+    name: str = Field(pattern=NAME)
+    steps: list[Step] = Field(min_length=1)
+    repeat: bool = True
+
+
 class RuleFile(Strict):
-    rules: list[Rule]
+    rules: list[Rule] = []
+    escalations: list[Escalation] = []
 
 
 def json_schema() -> dict:
