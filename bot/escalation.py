@@ -79,8 +79,7 @@ def page(ctx, alert: Alert, level: int, by: str) -> list[str]:
         reached = delivery.enqueue_direct(ctx, alert, member, dept.language) if member else []
         text = say("page.room", dept.language, who=person, id=alert.id, level=level,
                    where=", ".join(reached) or say("page.nowhere", dept.language))
-        ctx.store.append_chat(dept.name, {"from": "sitroom", "text": text, "bot": True})
-        ctx.store.publish({"type": "chat", "department": dept.name, "message": {"from": "sitroom", "text": text, "bot": True}})
+        notify.room(ctx, dept.name, {"from": "sitroom", "text": text, "bot": True})
         if not reached and platforms.adapters(ctx):  # with no chat platform at all, the room is the pager
             notify.admins(ctx, "⚠️ " + say("page.unreachable", "en", who=person, id=alert.id))
         paged.append(person)

@@ -17,10 +17,14 @@ def alert_changed(ctx, alert: Alert, change: str, by: str | None = None) -> None
     delivery.enqueue(ctx, alert, change)
 
 
+def room(ctx, department: str, message: dict) -> None:
+    """Add a message to a department's room channel: kept in its history and shown live."""
+    ctx.store.append_chat(department, message)
+    ctx.store.publish({"type": "chat", "department": department, "message": message})
+
+
 def admins(ctx, text: str) -> None:
     """A warning for the admin departments, in their room channel (it needs no platform to work)."""
     for dept in ctx.cfg.departments:
         if dept.admin:
-            message = {"from": "sitroom", "text": text, "bot": True}
-            ctx.store.append_chat(dept.name, message)
-            ctx.store.publish({"type": "chat", "department": dept.name, "message": message})
+            room(ctx, dept.name, {"from": "sitroom", "text": text, "bot": True})

@@ -13,7 +13,7 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, PlainTex
 from fastapi.staticfiles import StaticFiles
 from rq import Worker
 
-from bot import commands, ingest, platforms, render, store
+from bot import commands, ingest, notify, platforms, render, store
 from bot.models import Alert
 from bot.platforms import ACTIONS
 from bot.sources import InputError, facebook, generic, verify_hmac_sha256, x
@@ -209,8 +209,7 @@ def talk(ctx, data: dict) -> dict:
     reply = commands.handle(ctx, commands.Request(data["text"][:2000], user, dept, "room"))
     answer = {"from": "sitroom", "text": reply.text, "bot": True, "alerts": [a.id for a in reply.alerts]}
     for message in (question, answer):
-        ctx.store.append_chat(dept, message)
-        ctx.store.publish({"type": "chat", "department": dept, "message": message})
+        notify.room(ctx, dept, message)
     return {"reply": reply.text, "lang": reply.lang}
 
 
