@@ -82,7 +82,6 @@ class FakeSlack(FakeServer):
         return found
 
 
-
 @pytest.fixture
 def fake():
     server = FakeSlack()
