@@ -61,10 +61,23 @@ def increments(
 
 
 class Window:
-    """Aggregates of a range of minutes, read-only, with the sums rules ask for."""
+    """What the rule engine sees, read-only: per-minute aggregates (event time) with the sums rules
+    ask for, hourly aggregates for seasonal baselines, when each channel last had a post (for
+    flatline) and the emerging topics (for new_topic)."""
 
-    def __init__(self, minutes: dict[int, dict[str, float]]):
+    def __init__(
+        self,
+        minutes: dict[int, dict[str, float]],
+        hours: dict[int, dict[str, float]] | None = None,  # hour number (unix s // 3600) -> field -> value
+        wall: float | None = None,  # the clock silence is measured on; None = the evaluation's event time
+        last_seen: dict[str, float] | None = None,  # channel -> time of its newest post, on that clock
+        emerging: list | None = None,  # detectors.emerging topics at this time
+    ):
         self.minutes = minutes
+        self.hours = hours or {}
+        self.wall = wall
+        self.last_seen = last_seen or {}
+        self.emerging = emerging or []
         self._parsed: dict[int, list[tuple[str, dict[str, str], float]]] = {}
 
     def _rows(self, minute: int):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 
-from bot import aggregates, alerting
+from bot import aggregates, alerting, emerging
 from bot.aggregates import Window
 from rules import engine
 
@@ -35,7 +35,8 @@ class Evaluator:
         for m in [m for m in self._cache if m < first]:
             del self._cache[m]
         with ctx.store.rules_lock():
-            actions = engine.evaluate(ctx.rules, Window(self._cache), ctx.store.open_alerts_by_fingerprint(), now)
+            window = Window(self._cache, emerging=emerging.current(ctx, now))
+            actions = engine.evaluate(ctx.rules, window, ctx.store.open_alerts_by_fingerprint(), now)
             return alerting.apply(ctx, actions)
 
 
@@ -64,6 +65,7 @@ def process(ctx, scorer, evaluator: Evaluator, storage_keys: list[str]) -> int:
         ctx.cfg.retention.aggregates,
         ctx.cfg.retention.posts,
     )
+    emerging.observe(ctx, c_posts, c_scores)
     evaluator.evaluate({m for m, _ in incs})
     log.debug("scored %d posts in %.0f ms", len(posts), (time.perf_counter() - started) * 1000)
     return len(posts)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from statistics import fmean
 
 from bot.aggregates import Window
-from bot.models import Alert
+from bot.models import Alert, Severity
 from rules.model import TAGGED, SentimentShift, Spike, Threshold
 
 _METRIC = {"count": "n", "negative_count": "neg", "reach": "reach"}
@@ -22,6 +22,7 @@ class Fire:
     current: float
     baseline: float | None
     at: float
+    severity: Severity | None = None  # the rule's, or critical past its critical_above
 
 
 @dataclass(frozen=True)
@@ -57,13 +58,19 @@ def evaluate(rules: list, window: Window, open_alerts: dict[str, Alert], now: fl
             fp = fingerprint(rule.name, labels)
             fired.add(fp)
             all_labels = {**rule.match.dims(), **labels}
-            actions.append(Fire(rule, fp, all_labels, current, baseline, now))
+            actions.append(Fire(rule, fp, all_labels, current, baseline, now, severity_of(rule, current)))
     by_name = {r.name: r for r in rules}
     for fp, alert in open_alerts.items():
         rule = by_name.get(alert.rule)
         if fp not in fired and rule is not None and now - alert.updated_at >= rule.resolve_after:
             actions.append(Resolve(alert, now))
     return actions
+
+
+def severity_of(rule, current: float) -> Severity:
+    if rule.critical_above is not None and current >= rule.critical_above:
+        return Severity.CRITICAL
+    return rule.severity
 
 
 def _check(rule, window: Window, last: int):

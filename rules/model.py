@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from functools import cached_property
 from typing import Annotated, Literal, Union
 
@@ -26,13 +27,16 @@ class Message(Strict):
     en: str
 
 
+Language = Literal["de", "en"]
+
+
 class Match(Strict):
     """Which posts a rule looks at; every key is optional."""
 
     topic: str | None = None
     region: str | None = None
     channel: str | None = None
-    language: Literal["de", "en"] | None = None
+    language: Language | None = None
 
     def dims(self) -> dict[str, str]:
         return {k: v for k, v in self.model_dump().items() if v is not None}
@@ -53,6 +57,12 @@ class Base(Strict):
     message: Message | None = None
     resolve_after: Duration = 1800  # quiet time before the alert resolves itself
     escalation: str = "default"  # the escalation chain to follow while nobody acknowledges (none if undefined)
+    critical_above: float | None = None  # the alert turns critical when its value reaches this
+    # Noise control, as Alertmanager does it (a file's `defaults:` may set these for all its rules).
+    group_wait: Duration = 0  # hold a new alert this long before its first message (flapping)
+    group_interval: Duration = 300  # at most one in-place update of its messages per this
+    repeat_interval: Duration = 4 * 3600  # still firing and nobody acknowledged: say so again
+    remind_after: Duration = 2 * 3600  # acknowledged but not resolved: remind after this
 
     @field_validator("window", "resolve_after")
     @classmethod
@@ -63,10 +73,12 @@ class Base(Strict):
 
 
 class Spike(Base):
-    """Volume in the window is far above the same-sized windows before it."""
+    """Volume in the window is far above normal: the same hour and weekday in the weeks before
+    (seasonal), or, without that history, the same-sized windows of the hours before."""
 
     type: Literal["spike"]
     baseline: Duration = 3 * 3600
+    seasonal_weeks: int = Field(4, ge=0, le=8)  # weeks of hour-of-week history to compare with; 0 = off
     factor: float = Field(3.0, gt=1)
     min_count: int = Field(10, ge=1)
 
@@ -80,19 +92,23 @@ class Threshold(Base):
     min_count: int = Field(1, ge=1)  # posts needed before a share means anything
 
 
+Terms = Union[list[str], dict[Language, list[str]]]  # one list for all languages, or one per language
+
+
 class Keyword(Base):
-    """Posts with these terms: any of `any`, all of `all`, none of `none`."""
+    """Posts with these terms: any of `any`, all of `all`, none of `none` (per language if given so)."""
 
     type: Literal["keyword"]
-    any: list[str] = []
-    all: list[str] = []
-    none: list[str] = []
+    any: Terms = []
+    all: Terms = []
+    none: Terms = []
     min_count: int = Field(1, ge=1)
 
     @field_validator("any", "all", "none")
     @classmethod
-    def _terms(cls, v: list[str]) -> list[str]:
-        return [t.strip().lower() for t in v if t.strip()]
+    def _terms(cls, v: Terms) -> Terms:
+        clean = lambda terms: [t.strip().lower() for t in terms if t.strip()]  # noqa: E731
+        return {k: clean(t) for k, t in v.items()} if isinstance(v, dict) else clean(v)
 
     @cached_property
     def patterns(self) -> tuple[re.Pattern | None, list[re.Pattern], re.Pattern | None]:
@@ -132,13 +148,40 @@ class ViralPost(Base):
         return scores.reach > self.reach_above
 
 
+class NewTopic(Base):
+    """A topic nobody has named yet: a burst of terms that were rare before (detectors.emerging)."""
+
+    type: Literal["new_topic"]
+    min_count: int = Field(5, ge=1)  # posts about the emerging topic within the window
+
+
+class Flatline(Base):
+    """A channel goes silent although it usually is not: ingestion may be broken (wall clock)."""
+
+    type: Literal["flatline"]
+    silent_for: Duration = 1800  # no post at all for this long
+    baseline: Duration = 24 * 3600  # how far back "usually" looks
+    min_rate: float = Field(6.0, gt=0)  # posts per hour it usually has; quieter channels may be silent
+
+
+class Composite(Base):
+    """Other rules' alerts together: all (or any) of them fired within the window."""
+
+    type: Literal["composite"]
+    all: list[str] = []  # rule names
+    any: list[str] = []  # rule names
+
+
 def _pattern(terms: list[str]) -> re.Pattern | None:
     if not terms:
         return None
     return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(t) for t in terms) + r")", re.IGNORECASE)
 
 
-Rule = Annotated[Union[Spike, Threshold, Keyword, SentimentShift, ViralPost], Field(discriminator="type")]
+Rule = Annotated[
+    Union[Spike, Threshold, Keyword, SentimentShift, ViralPost, NewTopic, Flatline, Composite],
+    Field(discriminator="type"),
+]
 TAGGED = (Keyword, ViralPost)  # rules that single out posts as they are scored
 
 
@@ -158,9 +201,56 @@ class Escalation(Strict):
     repeat: bool = True
 
 
+class Defaults(Strict):
+    """Settings for every rule of the file that does not set them itself."""
+
+    resolve_after: Duration | None = None
+    escalation: str | None = None
+    group_wait: Duration | None = None
+    group_interval: Duration | None = None
+    repeat_interval: Duration | None = None
+    remind_after: Duration | None = None
+
+
+class Inhibit(Strict):
+    """While an alert matching `source` is open, alerts matching `target` with the same values of
+    `equal` stay quiet (e.g. a critical alert holds back its warnings). Matchers compare the alert's
+    labels and its `severity`, `rule` and `department`."""
+
+    source: dict[str, str] = Field(min_length=1)
+    target: dict[str, str] = Field(min_length=1)
+    equal: list[str] = []
+
+
+class Silence(Strict):
+    """A silence written down in advance: matching alerts reach no chat platform from starts to ends."""
+
+    matchers: dict[str, str] = Field(min_length=1)
+    starts: datetime | None = None  # local time in `timezone` unless an offset is given; none = now
+    ends: datetime
+    timezone: str = "Europe/Berlin"
+    by: str
+    reason: str
+
+
+class Maintenance(Strict):
+    """A recurring maintenance window: matching alerts are held and delivered when it ends if still firing."""
+
+    name: str = Field(pattern=NAME)
+    cron: str  # when it starts, in `timezone`: "0 2 * * sun" = every Sunday at 02:00
+    duration: Duration
+    timezone: str = "Europe/Berlin"
+    matchers: dict[str, str] = {}  # empty = every alert
+    reason: str = ""
+
+
 class RuleFile(Strict):
     rules: list[Rule] = []
     escalations: list[Escalation] = []
+    defaults: Defaults = Defaults()
+    inhibit: list[Inhibit] = []
+    silences: list[Silence] = []
+    maintenance: list[Maintenance] = []
 
 
 def json_schema() -> dict:
