@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from bot import escalation, notify
+from bot import alerting, escalation, notify
 from bot.models import Alert, AlertStatus
 
 DEFAULT_MUTE_S = 3600
@@ -74,6 +74,8 @@ def act(ctx, alert_id: int, action: str, platform: str, user_id: str | None, use
             result = change(a, user_name, platform, now, duration_s)
             if result:
                 a.history.append({"at": now, "action": result, "by": user_name, "via": platform})
+                if not a.held:
+                    a.sent(now)  # its messages get the newest state now: a throttled update is due no more
             return result
 
         outcome, alert = ctx.store.change_alert(alert_id, apply, ctx.cfg.retention.alerts)
@@ -81,6 +83,8 @@ def act(ctx, alert_id: int, action: str, platform: str, user_id: str | None, use
         paged = outcome == "escalated" and escalation.page(ctx, alert, escalation.next_level(alert), by=user_name)
         if outcome not in ("unchanged", "missing") and not paged:
             notify.alert_changed(ctx, alert, outcome, by=user_name)
+        if outcome == "resolved":
+            alerting.release_held(ctx, now)  # alerts it inhibited go out now, not at the next tick
     ctx.store.audit({"at": now, "user": user_name, "user_id": user_id, "platform": platform,
                      "action": action, "alert": alert_id, "outcome": outcome})
     return outcome, alert

@@ -1,13 +1,17 @@
-"""Per-minute aggregates: how scored posts become counters, and how rules read them back.
+"""Per-minute and hourly aggregates: how scored posts become counters, and how rules read them back.
 
 A counter's name is "metric|dim=value|dim=value" with dims in a fixed order, written for
-every subset of a post's dims, so any filter plus group-by is one exact lookup.
+every subset of a post's dims, so any filter plus group-by is one exact lookup. Hourly
+counters are the same without the keyword-rule tags; they are kept for weeks, for seasonal
+baselines (hour of day, weekday) and for how busy a channel usually is.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import datetime, timedelta
 from itertools import combinations
+from zoneinfo import ZoneInfo
 
 from bot.models import Post, Scores
 
@@ -60,6 +64,19 @@ def increments(
     return dict(out)
 
 
+def hourly(minute_increments: dict[tuple[int, str], float]) -> dict[tuple[int, str], float]:
+    """The hourly counterpart of per-minute increments: (hour, field) -> amount.
+
+    Keyword-rule tags are left out: they depend on the rules of the moment, and no rule reads
+    them back by the hour.
+    """
+    out: dict[tuple[int, str], float] = defaultdict(float)
+    for (minute, name), value in minute_increments.items():
+        if "|rule=" not in name:
+            out[(minute // 60, name)] += value
+    return dict(out)
+
+
 class Window:
     """What the rule engine sees, read-only: per-minute aggregates (event time) with the sums rules
     ask for, hourly aggregates for seasonal baselines, when each channel last had a post (for
@@ -72,12 +89,14 @@ class Window:
         wall: float | None = None,  # the clock silence is measured on; None = the evaluation's event time
         last_seen: dict[str, float] | None = None,  # channel -> time of its newest post, on that clock
         emerging: list | None = None,  # detectors.emerging topics at this time
+        tz: str | None = None,  # the time zone "time of day" and "weekday" mean; None = UTC
     ):
         self.minutes = minutes
         self.hours = hours or {}
         self.wall = wall
         self.last_seen = last_seen or {}
         self.emerging = emerging or []
+        self.tz = ZoneInfo(tz or "UTC")
         self._parsed: dict[int, list[tuple[str, dict[str, str], float]]] = {}
 
     def _rows(self, minute: int):
@@ -102,3 +121,37 @@ class Window:
                     continue
                 out[tuple(d[g] for g in group_by)] += v
         return dict(out)
+
+    def hour_total(self, metric: str, dims: dict[str, str], hour: int) -> float:
+        """One hourly counter (hour = unix seconds // 3600)."""
+        return self.hours.get(hour, {}).get(field(metric, dims), 0.0)
+
+    def has_history(self, hour: int) -> bool:
+        """Whether anything at all was counted in this hour: an hour without any post is taken
+        as an hour sitroom was not running, not as an hour of silence."""
+        return self.hours.get(hour, {}).get("n", 0.0) > 0
+
+    def past(self, metric: str, dims: dict[str, str], first: int, minutes: int, days: int) -> float | None:
+        """A counter over `minutes` minutes from `first`, `days` days earlier at the same local time
+        of day, from the hourly counters prorated by the minutes within each hour; None when an hour
+        it spans has no history."""
+        start = days_back(first, days, self.tz)
+        total = 0.0
+        for hour in hours_of(start, minutes):
+            if not self.has_history(hour):
+                return None
+            overlap = min(start + minutes, hour * 60 + 60) - max(start, hour * 60)
+            total += self.hour_total(metric, dims, hour) * overlap / 60
+        return total
+
+
+def days_back(minute: int, days: int, tz: ZoneInfo) -> int:
+    """The same local time of day `days` days earlier, as a minute number (so DST changes do not
+    shift the hour of day)."""
+    local = datetime.fromtimestamp(minute * 60, tz)
+    return int((local - timedelta(days=days)).timestamp() // 60)  # aware arithmetic is on the wall clock
+
+
+def hours_of(first: int, minutes: int) -> range:
+    """The hours (unix seconds // 3600) that `minutes` minutes from minute `first` touch."""
+    return range(first // 60, (first + minutes - 1) // 60 + 1)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import time
 import unicodedata
+from datetime import datetime
 
+from bot import oncall as oncall_schedules
 from bot import render
 from bot.aggregates import Window
 from bot.durations import format_duration
@@ -126,12 +129,39 @@ def summary(ctx, name: str, lang: str, window_s: int = DEFAULT_WINDOW_S) -> tupl
     return "\n".join(lines), related
 
 
-def oncall(ctx, department: str | None, lang: str) -> str:
+def oncall(ctx, department: str | None, lang: str, now: float | None = None) -> str:
+    """Who is on call: a department's list, or its schedule's levels right now and until when."""
+    now = time.time() if now is None else now
     depts = [d for d in ctx.cfg.departments if department in (None, d.name)] or ctx.cfg.departments
-    return "\n".join(
-        say("oncall.line", lang, dept=d.title, people=", ".join(d.oncall) or say("oncall.nobody", lang))
-        for d in depts
-    )
+    out = []
+    for d in depts:
+        schedule = oncall_schedules.schedule_of(ctx.cfg, d.name)
+        if schedule is None:
+            out.append(say("oncall.line", lang, dept=d.title, people=", ".join(d.oncall.people) or say("oncall.nobody", lang)))
+            continue
+        tz = oncall_schedules.zone(ctx.cfg, schedule)
+        out.append(say("oncall.schedule", lang, dept=d.title, schedule=schedule.name, zone=tz.key))
+        for slot in oncall_schedules.roster(ctx.cfg, d.name, now):
+            line = say("oncall.level", lang, level=slot.level, rotation=slot.rotation, who=slot.person)
+            if slot.until is not None:
+                line += say("oncall.until", lang, when=when(slot.until, tz, lang, now))
+            if slot.override is not None:
+                line += (say("oncall.override", lang, instead=slot.instead) if slot.instead != slot.person
+                         else say("oncall.override_plain", lang))
+                line += say("oncall.reason", lang, reason=slot.override.reason) if slot.override.reason else ""
+            out.append(line)
+    return "\n".join(out)
+
+
+def when(ts: float, tz, lang: str, now: float) -> str:
+    """A moment as people say it in `tz`: 'Mo 09:00' within the coming week, else with the date."""
+    local, today = datetime.fromtimestamp(ts, tz), datetime.fromtimestamp(now, tz).date()
+    weekday = say("time.weekdays", lang).split()[local.weekday()]
+    clock = local.strftime("%H:%M")
+    if (local.date() - today).days <= 6:
+        return say("time.weekday", lang, weekday=weekday, time=clock)
+    return say("time.date", lang, weekday=weekday, day=f"{local.day:02d}" if lang == "de" else local.day,
+               month_number=f"{local.month:02d}", month=say("time.months", lang).split()[local.month - 1], time=clock)
 
 
 def explain(ctx, alert_id: int, lang: str) -> tuple[str, list[Alert]]:

@@ -1,4 +1,4 @@
-"""The `sitroom` command: serve, worker, replay, demo, ask."""
+"""The `sitroom` command: serve, worker, replay, demo, rules (lint, test, backtest), ask."""
 
 from __future__ import annotations
 
@@ -40,6 +40,15 @@ def _parser() -> argparse.ArgumentParser:
     rl = sub.add_parser("rules", help="work with rule files").add_subparsers(dest="rules_command", required=True)
     lint = rl.add_parser("lint", help="check rule files as a whole; print every problem with file and line")
     lint.add_argument("paths", nargs="*", help="rule files or folders (default: the rules folder of config.yaml)")
+    rt = rl.add_parser("test", help="run rule unit tests (YAML: posts at times, alerts expected at times)")
+    rt.add_argument("paths", nargs="*", help="test files or folders (default: tests/ in the rules folder of config.yaml)")
+    rt.add_argument("--cache", help="score cache for posts without given scores (default: $SITROOM_DATA_DIR/score-cache.sqlite)")
+    rt.add_argument("--no-cache", action="store_true", help="always run the detectors")
+    bt = rl.add_parser("backtest", help="replay a recorded stream through detectors and rules on simulated time")
+    bt.add_argument("file", help="a recorded stream: JSONL of the generic format or CSV (optionally .gz)")
+    bt.add_argument("--rules", nargs="+", metavar="PATH", help="rule files or folders (default: the rules folder of config.yaml)")
+    bt.add_argument("--cache", help="score cache (default: $SITROOM_DATA_DIR/score-cache.sqlite)")
+    bt.add_argument("--no-cache", action="store_true", help="score every post again and keep nothing")
 
     sub.add_parser("telegram-poll", help="answer Telegram by long polling instead of the webhook")
     tw = sub.add_parser("telegram-webhook", help="tell Telegram where the webhook is (with the secret token)")
@@ -85,6 +94,10 @@ def _run(args) -> int:
         return runner.run(headless=args.headless, duration=args.duration, scale=args.scale, port=args.port)
 
     if args.command == "rules":
+        if args.rules_command == "test":
+            return _rule_tests(args.paths, args.cache, args.no_cache)
+        if args.rules_command == "backtest":
+            return _backtest(args.file, args.rules, args.cache, args.no_cache)
         return _lint(args.paths)
 
     from bot.context import Context
@@ -139,6 +152,57 @@ def _lint(paths: list[str]) -> int:
         print(f"{len(e.problems)} problem(s) in {len(found)} file(s)", file=sys.stderr)
         return 1
     print(f"{len(rules)} rules in {len(found)} file(s): OK")
+    return 0
+
+
+def _scoring(cfg, cache_path: str | None, no_cache: bool):
+    """The score cache (or None) and a scorer factory that loads the model only when first needed."""
+    from bot import backtest, redisconn
+
+    cache = None if no_cache else backtest.ScoreCache(cache_path or redisconn.data_dir() / "score-cache.sqlite", cfg)
+    loaded: list = []
+
+    def make_scorer():
+        if not loaded:
+            from detectors.scorer import Scorer
+
+            loaded.append(Scorer.from_config(cfg))
+        return loaded[0]
+
+    return cache, make_scorer
+
+
+def _rule_tests(paths: list[str], cache_path: str | None, no_cache: bool) -> int:
+    """`sitroom rules test`: 0 when every test passes, 1 when one fails, 2 when a file is bad."""
+    from pathlib import Path
+
+    from bot import backtest, config, ruletest
+    from rules import loader
+
+    cfg = config.load()
+    found = loader.files(*(paths or [config.rules_dir(cfg) / "tests"]))
+    if not found:
+        print(f"sitroom: no rule test files in {', '.join(paths) or config.rules_dir(cfg) / 'tests'}", file=sys.stderr)
+        return 2
+    ready: list = []  # cache and scorer, set up only when a test has posts without given scores
+
+    def score(posts):
+        if not ready:
+            ready.extend(_scoring(cfg, cache_path, no_cache))
+        return backtest.score(posts, ready[1], ready[0])[0]
+
+    return ruletest.run([Path(p) for p in found], cfg, score)
+
+
+def _backtest(path: str, rule_paths: list[str] | None, cache_path: str | None, no_cache: bool) -> int:
+    """`sitroom rules backtest`: the report on stdout, ending with one JSON line."""
+    from bot import backtest, config
+    from rules import loader
+
+    cfg = config.load()
+    rules = loader.load_files(loader.files(*(rule_paths or [config.rules_dir(cfg)])), cfg)
+    cache, make_scorer = _scoring(cfg, cache_path, no_cache)
+    print(backtest.format_report(backtest.run(cfg, rules, path, make_scorer, cache)))
     return 0
 
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import difflib
 import os
+from datetime import date, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from bot import yamlfile
-from bot.durations import Duration
+from bot.durations import Duration, format_duration
 
 Language = Literal["de", "en"]
 DEFAULT_PATH = "config.yaml"
@@ -17,6 +20,37 @@ DEFAULT_PATH = "config.yaml"
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _zone(name: str) -> str:
+    """An IANA time zone name that tzdata knows."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        hint = difflib.get_close_matches(name, available_timezones(), n=1)
+        raise ValueError(f"unknown time zone '{name}'" + (f" (did you mean '{hint[0]}'?)" if hint else "")
+                         + "; write an IANA name like Europe/Berlin") from None
+    return name
+
+
+def _local_time(value: object) -> datetime:
+    """A wall-clock date and time without offset: 2026-11-30 09:00 (a date alone is midnight)."""
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:  # the schedule's time zone decides, so an offset could only contradict it
+            raise ValueError("write the local time without an offset, e.g. 2026-11-30 09:00; the schedule's timezone applies")
+        return value
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day)
+    for fmt in ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"):
+        try:
+            return datetime.strptime(str(value).strip(), fmt)
+        except ValueError:
+            continue
+    raise ValueError(f"'{value}' is not a local date and time; write it like 2026-11-30 09:00")
+
+
+TimeZone = Annotated[str, AfterValidator(_zone)]
+LocalTime = Annotated[datetime, BeforeValidator(_local_time)]
 
 
 class Text(Strict):
@@ -70,13 +104,82 @@ class Destinations(Strict):
     telegram: TelegramDestination | None = None
 
 
+class OnCall(Strict):
+    """Who is paged: names in order of escalation (level 1, 2, ...), or a schedule's rotations."""
+
+    people: list[str] = []  # names of members (of any department)
+    schedule: str | None = None  # the name of one of the config's schedules
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_list(cls, value):
+        if isinstance(value, list):
+            return {"people": value}  # the original form: oncall: [anna, ben]
+        if isinstance(value, dict):
+            return value
+        raise ValueError("expected a list of names (level 1, 2, ...) or {schedule: NAME}")
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> "OnCall":
+        if self.people and self.schedule:
+            raise ValueError("give either people or a schedule, not both")
+        return self
+
+    def __bool__(self) -> bool:
+        return bool(self.people or self.schedule)
+
+
+class Rotation(Strict):
+    """People taking turns at one escalation level, handing over every `shift` at the same wall time."""
+
+    name: str = Field(min_length=1)
+    people: list[str] = Field(min_length=1)  # in turn; a name may appear twice
+    start: LocalTime  # one hand-over moment, past or future, in the rotation's time zone
+    shift: Duration
+    timezone: TimeZone | None = None  # default: the schedule's
+
+    @field_validator("shift")
+    @classmethod
+    def _long_enough(cls, value: int) -> int:
+        if value < 3600:  # shorter turns are not on-call shifts, and would make DST hand-overs ambiguous
+            raise ValueError(f"a shift lasts at least 1h (got {format_duration(value)})")
+        return value
+
+
+class Override(Strict):
+    """Someone else on call at one level for a while (holidays, swaps), in the schedule's local time."""
+
+    who: str
+    from_: LocalTime = Field(alias="from")
+    until: LocalTime
+    level: int = Field(1, ge=1)
+    reason: str = ""
+
+    @field_validator("until")
+    @classmethod
+    def _after_from(cls, value: datetime, info: ValidationInfo) -> datetime:
+        start = info.data.get("from_")
+        if start is not None and value <= start:
+            raise ValueError(f"until ({value:%Y-%m-%d %H:%M}) must be after from ({start:%Y-%m-%d %H:%M})")
+        return value
+
+
+class Schedule(Strict):
+    """On-call rotations, the first for level 1, the next for level 2, ..., plus overrides."""
+
+    name: str = Field(pattern=r"^[a-z0-9_-]+$")
+    timezone: TimeZone | None = None  # default: the config's timezone
+    rotations: list[Rotation] = Field(min_length=1)
+    overrides: list[Override] = []  # when two overlap, the one written later wins
+
+
 class Department(Strict):
     name: str = Field(pattern=r"^[a-z0-9_-]+$")
     title: str
     language: Language
     destinations: Destinations = Destinations()
     members: list[Member] = []
-    oncall: list[str] = []  # names of members (of any department), in order of escalation
+    oncall: OnCall = OnCall()  # [names in order of escalation] or {schedule: NAME}
     admin: bool = False  # its members may reload rules; it gets configuration errors and delivery warnings
 
     def member(self, platform: str, user_id: str) -> Member | None:
@@ -134,6 +237,7 @@ class DetectorSettings(Strict):
 class Retention(Strict):
     posts: Duration = 7 * 86400
     aggregates: Duration = 30 * 86400
+    hourly: Duration = 63 * 86400  # hourly aggregates: seasonal spikes look back up to 8 weeks
     alerts: Duration = 90 * 86400
 
 
@@ -171,12 +275,13 @@ class Privacy(Strict):
 
 class Config(Strict):
     organisation: str
-    timezone: str = "Europe/Berlin"
+    timezone: TimeZone = "Europe/Berlin"
     server: Server = Server()
     secrets: Secrets = Secrets()
     privacy: Privacy = Privacy()
     platforms: Platforms = Platforms()
     departments: list[Department]
+    schedules: list[Schedule] = []
     sources: list[Source]
     topics: list[Topic] = []
     regions: list[Region] = []
@@ -190,11 +295,6 @@ class Config(Strict):
         _unique("sources", [s.name for s in self.sources])
         _unique("topics", [t.name for t in self.topics])
         _unique("regions", [r.name for r in self.regions])
-        people = {m.name for d in self.departments for m in d.members}
-        for d in self.departments:
-            for name in d.oncall:
-                if name not in people:
-                    raise ValueError(f"department '{d.name}': on-call '{name}' is not a member of any department")
         regions = {r.name for r in self.regions}
         for s in self.sources:
             if s.region and s.region not in regions:
@@ -203,6 +303,9 @@ class Config(Strict):
 
     def department(self, name: str) -> Department | None:
         return next((d for d in self.departments if d.name == name), None)
+
+    def schedule(self, name: str | None) -> Schedule | None:
+        return next((s for s in self.schedules if s.name == name), None)
 
     def person(self, platform: str, user_id: str) -> Member | None:
         """The member behind a platform user id, whatever their department."""
@@ -231,10 +334,51 @@ def _unique(what: str, names: list[str]) -> None:
         seen.add(n)
 
 
+def _check_oncall(cfg: Config, lines: dict, path: str) -> list[str]:
+    """On-call names and schedules must exist: a typo would page nobody in the middle of the night."""
+    people = sorted({m.name for d in cfg.departments for m in d.members})
+    schedules = [s.name for s in cfg.schedules]
+    problems = []
+
+    def problem(loc: tuple, what: str) -> None:
+        problems.append(f"{path}:{yamlfile.line_of(lines, loc)}: {yamlfile.describe(loc)}: {what}")
+
+    def person(loc: tuple, name: str) -> None:
+        if name not in people:
+            hint = difflib.get_close_matches(name, people, n=1)
+            problem(loc, f"'{name}' is not a member of any department" + (f" (did you mean '{hint[0]}'?)" if hint else ""))
+
+    for i, d in enumerate(cfg.departments):
+        for j, name in enumerate(d.oncall.people):
+            person(("departments", i, "oncall", j), name)
+        if d.oncall.schedule is not None and d.oncall.schedule not in schedules:
+            problem(("departments", i, "oncall", "schedule"),
+                    f"unknown schedule '{d.oncall.schedule}'; known: {', '.join(schedules) or 'none defined'}")
+    for i, s in enumerate(cfg.schedules):
+        if s.name in schedules[:i]:
+            problem(("schedules", i, "name"), f"the name '{s.name}' is used twice")
+        for r, rotation in enumerate(s.rotations):
+            for j, name in enumerate(rotation.people):
+                person(("schedules", i, "rotations", r, "people", j), name)
+        for o, override in enumerate(s.overrides):
+            person(("schedules", i, "overrides", o, "who"), override.who)
+            if override.level > len(s.rotations):
+                problem(("schedules", i, "overrides", o, "level"),
+                        f"level {override.level}, but the schedule has {len(s.rotations)} rotation(s), one per level")
+    return problems
+
+
 def load(path: str | Path | None = None) -> Config:
     """Read and validate config.yaml (or SITROOM_CONFIG); raises yamlfile.YamlError."""
     path = Path(path or os.environ.get("SITROOM_CONFIG") or DEFAULT_PATH)
-    cfg = yamlfile.load(path, Config)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as e:
+        raise yamlfile.YamlError([f"{path}: cannot read: {e.strerror}"]) from None
+    cfg, lines = yamlfile.load_text_with_lines(text, str(path), Config)
+    problems = _check_oncall(cfg, lines, str(path))
+    if problems:
+        raise yamlfile.YamlError(problems)
     object.__setattr__(cfg, "_path", path.resolve())
     return cfg
 

@@ -20,7 +20,8 @@ from bot.texts import say
 
 log = logging.getLogger("sitroom.delivery")
 QUEUE = "sitroom-delivery"
-FOLLOW_UPS = ("escalated", "resolved", "grown", "paged")  # changes that also get a reply in the alert's thread
+# Changes that also get a reply in the alert's thread; never coalesced, never throttled.
+FOLLOW_UPS = ("escalated", "resolved", "grown", "paged", "severity_raised", "repeat", "reminder")
 NOT_READY_RETRY_S = 60
 MAX_ATTEMPTS = 5  # other platform errors: retried with backoff, then reported to the admins and skipped
 
@@ -40,10 +41,11 @@ def destinations(ctx, alert) -> list[tuple[str, str, str]]:
     return out
 
 
-def enqueue(ctx, alert, change: str) -> None:
+def enqueue(ctx, alert, change: str, detail: dict | None = None) -> None:
     """Queue one alert change for every platform destination, in order."""
     for platform, destination, lang in destinations(ctx, alert):
-        ctx.store.outbox_push(platform, destination, {"alert": alert.id, "change": change, "lang": lang})
+        item = {"alert": alert.id, "change": change, "lang": lang}
+        ctx.store.outbox_push(platform, destination, {**item, "detail": detail} if detail else item)
         if ctx.store.request_delivery(platform, destination):
             _queue(ctx).enqueue(deliver, platform, destination, result_ttl=60, failure_ttl=7 * 86400)
 
@@ -125,6 +127,8 @@ def _send(ctx, adapter, platform: str, destination: str, item: dict) -> None:
     adapter.update(ref, card, item["lang"])
     if item["change"] == "grown":
         adapter.reply(ref, say("followup.grown", item["lang"], size=card["size"]))
+    elif item["change"] in render.FOLLOW_UP_TEXTS:
+        adapter.reply(ref, render.follow_up(ctx.cfg, alert, item["change"], item.get("detail") or {}, item["lang"]))
     elif item["change"] in FOLLOW_UPS:
         adapter.reply(ref, card["status_line"])
 

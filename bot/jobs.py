@@ -11,6 +11,7 @@ from bot import ingest, scoring
 log = logging.getLogger("sitroom.jobs")
 _state = None  # (ctx, scorer, evaluator) of this worker process
 _ctx = None
+_evaluator = None  # for evaluations in a process that scores nothing (no model needed)
 
 
 def prepare(ctx, scorer=None) -> None:
@@ -53,3 +54,17 @@ def score_pending() -> int:
     if ctx.store.pending_count():
         ingest.request_scoring(ctx)
     return done
+
+
+def evaluate() -> list:
+    """Run the rules with nothing newly scored (the clock's tick): rules that need time alone,
+    like flatline and resolve_after, work when no post arrives at all. Returns the changed alerts."""
+    global _evaluator
+    if _state is not None:
+        evaluator = _state[2]
+    else:
+        if _evaluator is None:
+            _evaluator = scoring.Evaluator(context())
+        evaluator = _evaluator
+    evaluator.ctx.follow_rules()
+    return evaluator.evaluate(set())

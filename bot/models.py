@@ -128,9 +128,30 @@ class Alert:
     escalated_by: str | None = None
     reported: float = 0.0  # `current` when people were last told about the size (thread follow-ups)
     history: list[dict[str, Any]] = field(default_factory=list)
+    # Noise control (rules/noise.py). Wall clock throughout.
+    held_for: str | None = None  # why chat platforms have not seen it yet: group_wait, silence, maintenance, inhibited, muted
+    held_until: float | None = None  # when the hold ends; None while an open alert inhibits it
+    held_by: str | None = None  # the silence's author, the maintenance window's name, the inhibiting alert's id
+    notified_at: float | None = None  # chat platforms last told something new: the first message or a follow-up
+    last_update_sent_at: float | None = None  # the alert's messages last got its state (group_interval counts from here)
+    update_pending: bool = False  # a newer state waits for group_interval to pass
+    repeated_at: float | None = None  # last "still firing" follow-up
+    reminded_at: float | None = None  # last reminder of an acknowledged alert
+    chain: int = 0  # escalation chain generation: a restarted chain ends the timers of the one before
 
     def muted(self, now: float) -> bool:
         return self.muted_until is not None and self.muted_until > now
+
+    @property
+    def held(self) -> bool:
+        """Still held back from chat platforms (it shows in the room only)."""
+        return self.held_for is not None
+
+    def sent(self, now: float, news: bool = False) -> None:
+        """Chat platforms get the alert's current state now; `news` = a first message or a follow-up."""
+        self.last_update_sent_at, self.update_pending = now, False
+        if news:
+            self.notified_at = now
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

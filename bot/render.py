@@ -35,6 +35,7 @@ def title(cfg: Config, alert: Alert, lang: str, rule=None) -> str:
         "topic": label_title(cfg, "topic", alert.labels.get("topic", ""), lang) or "?",
         "region": label_title(cfg, "region", alert.labels.get("region", ""), lang) or say("card.everywhere", lang),
         "channel": label_title(cfg, "channel", alert.labels.get("channel", ""), lang),
+        "emerging": alert.labels.get("emerging", ""),
         "current": _num(alert.current, lang),
         "baseline": _num(alert.baseline or 0, lang),
         "window": format_duration(alert.window_s),
@@ -56,6 +57,8 @@ def _size(alert: Alert, lang: str) -> str:
     if alert.measure == "share":
         base = "" if alert.baseline is None else say("card.share_base", lang, baseline=round(100 * alert.baseline))
         return say("card.size_share", lang, share=round(100 * alert.current), window=window) + base
+    if alert.measure == "silence":
+        return say("card.size_silence", lang, minutes=_num(alert.current, lang), baseline=_num(alert.baseline or 0, lang))
     if alert.measure == "reach":
         return say("card.size_reach", lang, current=_num(alert.current, lang), window=window)
     if alert.baseline is not None:
@@ -90,7 +93,7 @@ def card(cfg: Config, alert: Alert, lang: str, posts: list[dict] | None = None) 
         status_line = say("card.resolved_by", lang, who=alert.resolved_by, via=_via(alert), time=local_time(cfg, alert.resolved_at))
     elif alert.status == AlertStatus.RESOLVED:
         status_line = say("card.resolved", lang, time=local_time(cfg, alert.resolved_at))
-    notes = []
+    notes = _noise_notes(cfg, alert, lang) if alert.status != AlertStatus.RESOLVED else []
     if alert.escalated_at and alert.status != AlertStatus.RESOLVED:
         notes.append(say("card.escalated", lang, who=alert.escalated_by, time=local_time(cfg, alert.escalated_at)))
     if alert.muted(time.time()) and alert.status != AlertStatus.RESOLVED:
@@ -116,6 +119,38 @@ def card(cfg: Config, alert: Alert, lang: str, posts: list[dict] | None = None) 
         "actions": actions,
         "started_at": alert.started_at,
     }
+
+
+FOLLOW_UP_TEXTS = ("severity_raised", "repeat", "reminder")  # thread follow-ups with words of their own
+_HELD = {"group_wait": "card.held_wait", "silence": "card.held_silence", "maintenance": "card.held_maintenance",
+         "inhibited": "card.held_inhibited"}  # a mute shows as "muted until" already
+
+
+def _noise_notes(cfg: Config, alert: Alert, lang: str) -> list[str]:
+    """Lines for an open alert's card: a rising severity, and why chat platforms have not seen it yet."""
+    notes = []
+    raised = next((h for h in reversed(alert.history) if h.get("action") == "severity_raised"), None)
+    if raised is not None:
+        values = {"severity": say(f"severity.{raised['to']}", lang), "time": local_time(cfg, raised["at"])}
+        key = "card.raised_ack_broken" if raised.get("ack_broken") else "card.raised"
+        notes.append(say(key, lang, who=raised.get("ack_broken"), **values))
+    if alert.held_for in _HELD:
+        notes.append(say(_HELD[alert.held_for], lang, by=alert.held_by, time=local_time(cfg, alert.held_until)))
+    return notes
+
+
+def follow_up(cfg: Config, alert: Alert, change: str, detail: dict, lang: str) -> str:
+    """The reply in an alert's thread for a change in FOLLOW_UP_TEXTS (also said in the room)."""
+    size = _size(alert, lang)
+    if change == "severity_raised":
+        severity = say(f"severity.{detail.get('severity', alert.severity.value)}", lang)
+        if detail.get("ack_broken"):
+            return say("followup.ack_broken", lang, id=alert.id, severity=severity, size=size, who=detail["ack_broken"])
+        return say("followup.raised", lang, id=alert.id, severity=severity, size=size)
+    if change == "repeat":
+        return say("followup.repeat", lang, id=alert.id, time=local_time(cfg, alert.started_at), size=size)
+    return say("followup.reminder", lang, id=alert.id, who=detail.get("who") or alert.acked_by,
+               ago=format_duration(detail.get("ago", 0)))
 
 
 def cards(ctx, alert: Alert) -> dict:

@@ -89,9 +89,14 @@ def feed(posts: Iterable[Post], speed: float, send: Sender) -> dict:
     return stats
 
 
+def recorded(path: str) -> list[Post]:
+    """The posts of a recorded stream (JSONL or CSV, optionally .gz), sorted by event time."""
+    return sorted(replayfile.read(path), key=lambda p: p.created_at)
+
+
 def run(ctx, path: str, speed: float = 0, url: str | None = None) -> dict:
     """`sitroom replay`: a JSONL or CSV file, sorted by time, at the given compression."""
-    posts = sorted(replayfile.read(path), key=lambda p: p.created_at)
+    posts = recorded(path)
     if url:
         secret = os.environ.get("SITROOM_INGEST_SECRET") or ctx.cfg.secrets.ingest_secret
         if not secret:

@@ -8,19 +8,24 @@ import time
 from bot import aggregates, alerting, emerging
 from bot.aggregates import Window
 from rules import engine
+from rules.model import Flatline
 
 log = logging.getLogger("sitroom.scoring")
 
 
 class Evaluator:
-    """Reads aggregate windows for the rule engine, keeping closed minutes in memory."""
+    """Reads aggregate windows for the rule engine, keeping closed minutes and hours in memory."""
 
     def __init__(self, ctx):
         self.ctx = ctx
         self._cache: dict[int, dict[str, float]] = {}
+        self._hours: dict[int, dict[str, float]] = {}
 
     def evaluate(self, touched: set[int]) -> list:
-        """Run every rule at the current watermark; returns the alerts that changed."""
+        """Run every rule at the current watermark; returns the alerts that changed.
+
+        `touched`: the minutes this worker just wrote to (empty for a tick of the clock).
+        """
         ctx = self.ctx
         now = ctx.store.watermark()
         if not now or not ctx.rules:
@@ -34,10 +39,35 @@ class Evaluator:
         self._cache.update(ctx.store.load_aggregates(wanted))
         for m in [m for m in self._cache if m < first]:
             del self._cache[m]
+        hours = self._load_hours(now, {m // 60 for m in touched})
+        flatline = any(isinstance(r, Flatline) for r in ctx.rules)
+        sources = {s.name for s in ctx.cfg.sources}  # a channel no longer configured is not watched
+        last_seen = {c: t for c, t in ctx.store.last_seen().items() if c in sources} if flatline else {}
         with ctx.store.rules_lock():
-            window = Window(self._cache, emerging=emerging.current(ctx, now))
+            window = Window(
+                self._cache,
+                hours=hours,
+                wall=time.time(),
+                last_seen=last_seen,
+                emerging=emerging.current(ctx, now),
+                tz=ctx.cfg.timezone,
+            )
             actions = engine.evaluate(ctx.rules, window, ctx.store.open_alerts_by_fingerprint(), now)
             return alerting.apply(ctx, actions)
+
+    def _load_hours(self, now: float, touched: set[int]) -> dict[int, dict[str, float]]:
+        """The hourly aggregates the rules need; closed hours come from memory."""
+        needed = engine.hours_needed(self.ctx.rules, now, self.ctx.cfg.timezone)
+        current = int(now // 3600)
+        stale = set(touched) | {current}
+        if now % 3600 < 300:  # posts of the hour just closed may still be on their way
+            stale.add(current - 1)
+        wanted = [h for h in needed if h not in self._hours or h in stale]
+        if wanted:
+            self._hours.update(self.ctx.store.load_hours(wanted))
+        for h in [h for h in self._hours if h not in needed]:
+            del self._hours[h]
+        return self._hours
 
 
 def process(ctx, scorer, evaluator: Evaluator, storage_keys: list[str]) -> int:
@@ -64,6 +94,8 @@ def process(ctx, scorer, evaluator: Evaluator, storage_keys: list[str]) -> int:
         max(p.created_at for p in posts),
         ctx.cfg.retention.aggregates,
         ctx.cfg.retention.posts,
+        hourly=aggregates.hourly(incs),
+        hourly_ttl=ctx.cfg.retention.hourly,
     )
     emerging.observe(ctx, c_posts, c_scores)
     evaluator.evaluate({m for m, _ in incs})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import time
 from typing import Any, Iterable
 
 import redis
@@ -17,6 +18,8 @@ PENDING = PREFIX + "pending"  # list of post keys waiting to be scored
 BATCH = PREFIX + "batch:{owner}"  # list of post keys a scoring job has claimed
 SCORING_REQUESTED = PREFIX + "scoring-requested"  # flag: a scoring job is on its way
 AGG = PREFIX + "agg:{minute}"  # hash: "metric|dim=value|..." -> number, one per event-time minute
+HOUR = PREFIX + "hour:{hour}"  # hash: like AGG, one per event-time hour (unix s // 3600), kept for weeks
+CHANNELS = PREFIX + "channels"  # hash: channel -> wall time of its newest accepted post
 TOP = PREFIX + "top:{minute}"  # zset: post key -> reach, the minute's posts
 WATERMARK = PREFIX + "watermark"  # newest event time scored
 STATS = PREFIX + "stats"  # hash of counters
@@ -35,6 +38,12 @@ RULES_VERSION = PREFIX + "rules-version"  # bumped when an admin reloads the rul
 CHAT = PREFIX + "chat:{department}"  # list of chat messages, newest last
 SECRET = PREFIX + "secret:{name}"  # installation-wide random secrets (room token, pseudonym key)
 EVENTS = PREFIX + "events"  # pub/sub channel of alert and chat events
+# emerging topics (bot/emerging.py); the {emerging} hash tag keeps the buckets in one cluster slot,
+# so that one script can sum over them
+EMERGING_TERMS = PREFIX + "{{emerging}}:terms:{bucket}"  # hash: term -> posts with it, "#posts" -> posts; per bucket
+EMERGING_POSTS = PREFIX + "{{emerging}}:posts:{bucket}"  # list of the bucket's posts as detector records (json)
+EMERGING_TOPICS = PREFIX + "{emerging}:topics"  # hash: topic id -> json {name, terms, first_seen, last_seen}
+CLOCK = PREFIX + "clock"  # noise: id of the tick job that carries the one clock chain
 CHAT_KEEP = 200
 AUDIT_KEEP = 100_000
 
@@ -62,11 +71,40 @@ redis.call('RPUSH', KEYS[2], unpack(taken))
 return taken
 """
 
+# All of one aggregate hash's increments in one command: hundreds of HINCRBYFLOATs per batch
+# would cost the client more than the server. One key per call, so it also works on a cluster.
+_ADD_FLOATS = """
+for i = 2, #ARGV, 2 do redis.call('HINCRBYFLOAT', KEYS[1], ARGV[i], ARGV[i + 1]) end
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+"""
+
 _MAX = """
 local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
 if tonumber(ARGV[1]) > cur then redis.call('SET', KEYS[1], ARGV[1]) end
 return redis.call('GET', KEYS[1])
 """
+
+# noise: hand the clock chain on only from the job that holds it (or take it when nobody does).
+_PASS_CLOCK = """
+local cur = redis.call('GET', KEYS[1])
+if (cur or '') ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
+return 1
+"""
+
+# Sums of hash fields over many hashes (emerging topics: term counts over the baseline buckets).
+_SUM = """
+local sums = {}
+for j = 1, #ARGV do sums[j] = 0 end
+for i = 1, #KEYS do
+  local values = redis.call('HMGET', KEYS[i], unpack(ARGV))
+  for j = 1, #ARGV do
+    if values[j] then sums[j] = sums[j] + tonumber(values[j]) end
+  end
+end
+return sums
+"""
+
 
 class Store:
     """Redis access for posts, aggregates, alerts and chat."""
@@ -76,6 +114,9 @@ class Store:
         self._accept = client.register_script(_ACCEPT)
         self._claim = client.register_script(_CLAIM)
         self._max = client.register_script(_MAX)
+        self._add_floats = client.register_script(_ADD_FLOATS)
+        self._sum = client.register_script(_SUM)
+        self._pass_clock = client.register_script(_PASS_CLOCK)
 
     # --- posts -------------------------------------------------------------------------
     def accept(self, posts: list[Post], retention_s: int) -> list[bool]:
@@ -87,6 +128,9 @@ class Store:
         fresh = [bool(x) for x in self._accept(keys=keys, args=args)]
         pipe = self.r.pipeline(transaction=False)
         pipe.hincrby(STATS, "accepted", sum(fresh))
+        seen = {p.channel for p, new in zip(posts, fresh) if new}
+        if seen:  # flatline rules: when did each channel last deliver anything (wall clock)
+            pipe.hset(CHANNELS, mapping=dict.fromkeys(seen, time.time()))
         pipe.hincrby(STATS, "duplicates", len(fresh) - sum(fresh))
         pipe.execute()
         return fresh
@@ -155,23 +199,29 @@ class Store:
         event_time: float,
         aggregate_ttl: int,
         post_ttl: int,
+        hourly: dict[tuple[int, str], float] | None = None,
+        hourly_ttl: int = 63 * 86400,
     ) -> None:
-        """Store a scored batch: scores per post, per-minute aggregates and top posts."""
+        """Store a scored batch: scores per post, per-minute and hourly aggregates, and top posts."""
         pipe = self.r.pipeline(transaction=True)
         for k, s in zip(keys, scores):
             pipe.hset(k, "scores", json.dumps(s.to_dict(), ensure_ascii=False))
-        minutes = set()
-        for (minute, fld), value in aggregates.items():
-            pipe.hincrbyfloat(AGG.format(minute=minute), fld, value)
-            minutes.add(minute)
+        self._increment(pipe, lambda m: AGG.format(minute=m), aggregates, aggregate_ttl)
+        self._increment(pipe, lambda h: HOUR.format(hour=h), hourly or {}, hourly_ttl)
         for minute, post_key, reach in tops:
             pipe.zadd(TOP.format(minute=minute), {post_key: reach})
             pipe.expire(TOP.format(minute=minute), post_ttl)
-        for minute in minutes:
-            pipe.expire(AGG.format(minute=minute), aggregate_ttl)
         pipe.hincrby(STATS, "scored", len(keys))
         pipe.execute()
         self._max(keys=[WATERMARK], args=[event_time])
+
+    def _increment(self, pipe, key_of, amounts: dict[tuple[int, str], float], ttl: int) -> None:
+        """Add (bucket, field) -> amount to one hash per bucket (key_of(bucket)), each in one command."""
+        per_key: dict[int, list] = {}
+        for (bucket, fld), value in amounts.items():
+            per_key.setdefault(bucket, []).extend((fld, value))
+        for bucket, args in per_key.items():
+            self._add_floats(keys=[key_of(bucket)], args=[ttl, *args], client=pipe)
 
     def watermark(self) -> float:
         return float(self.r.get(WATERMARK) or 0)
@@ -184,6 +234,19 @@ class Store:
         return {
             m: {k.decode(): float(v) for k, v in raw.items()} for m, raw in zip(minutes, pipe.execute())
         }
+
+    def load_hours(self, hours: Iterable[int]) -> dict[int, dict[str, float]]:
+        """Hourly aggregates (hour = unix seconds // 3600); an hour never written is empty."""
+        hours = list(hours)
+        pipe = self.r.pipeline(transaction=False)
+        for h in hours:
+            pipe.hgetall(HOUR.format(hour=h))
+        return {h: {k.decode(): float(v) for k, v in raw.items()} for h, raw in zip(hours, pipe.execute())}
+
+    # --- channels ----------------------------------------------------------------------
+    def last_seen(self) -> dict[str, float]:
+        """Channel -> wall time of its newest accepted post (for flatline rules)."""
+        return {k.decode(): float(v) for k, v in self.r.hgetall(CHANNELS).items()}
 
     def top_posts(self, minutes: Iterable[int], per_minute: int = 20) -> list[tuple[str, float]]:
         """The highest-reach post keys (storage keys) of the given minutes, best first."""
@@ -334,6 +397,16 @@ class Store:
                 out.append(silence)
         return out
 
+    # --- noise -------------------------------------------------------------------------
+    def clock_job(self) -> str | None:
+        """Id of the tick job that carries the clock chain, while it is alive."""
+        raw = self.r.get(CLOCK)
+        return raw.decode() if raw else None
+
+    def pass_clock(self, holder: str | None, successor: str, ttl_s: int) -> bool:
+        """Hand the clock chain from `holder` (None: nobody holds it) to `successor`; False if another holds it."""
+        return bool(self._pass_clock(keys=[CLOCK], args=[holder or "", successor, ttl_s]))
+
     # --- rule evaluation ---------------------------------------------------------------
     def rules_lock(self, timeout_s: int = 30):
         """One rule evaluation at a time across all workers."""
@@ -348,6 +421,50 @@ class Store:
 
     def bump_rules_version(self) -> int:
         return int(self.r.incr(RULES_VERSION))
+
+    # --- emerging topics ---------------------------------------------------------------
+    def add_emerging(
+        self, counts: dict[int, dict[str, int]], records: dict[int, list[str]], counts_ttl: int, records_ttl: int
+    ) -> None:
+        """Add a batch's term counts and post records per bucket, in one round trip."""
+        pipe = self.r.pipeline(transaction=False)
+        amounts = {(bucket, term): n for bucket, terms in counts.items() for term, n in terms.items()}
+        self._increment(pipe, lambda b: EMERGING_TERMS.format(bucket=b), amounts, counts_ttl)
+        for bucket, lines in records.items():
+            key = EMERGING_POSTS.format(bucket=bucket)
+            pipe.rpush(key, *lines)
+            pipe.expire(key, records_ttl)
+        pipe.execute()
+
+    def emerging_sums(self, buckets: Iterable[int], terms: list[str]) -> dict[str, int]:
+        """Each term's count summed over some buckets, added up inside Redis."""
+        keys = [EMERGING_TERMS.format(bucket=b) for b in buckets]
+        if not keys:
+            return dict.fromkeys(terms, 0)
+        out: dict[str, int] = {}
+        for i in range(0, len(terms), 500):  # Lua's unpack() has a limit on arguments
+            chunk = terms[i : i + 500]
+            out.update(zip(chunk, (int(v) for v in self._sum(keys=keys, args=chunk))))
+        return out
+
+    def emerging_records(self, buckets: list[int]) -> dict[int, list[bytes]]:
+        """The post records of some buckets, as stored."""
+        pipe = self.r.pipeline(transaction=False)
+        for b in buckets:
+            pipe.lrange(EMERGING_POSTS.format(bucket=b), 0, -1)
+        return dict(zip(buckets, pipe.execute()))
+
+    def emerging_topics(self) -> dict[str, dict[str, Any]]:
+        """The emerging topics named so far: id -> {name, terms, first_seen, last_seen}."""
+        return {k.decode(): json.loads(v) for k, v in self.r.hgetall(EMERGING_TOPICS).items()}
+
+    def save_emerging_topics(self, entries: dict[str, dict[str, Any]], forget: list[str]) -> None:
+        pipe = self.r.pipeline(transaction=True)
+        if entries:
+            pipe.hset(EMERGING_TOPICS, mapping={k: json.dumps(v, ensure_ascii=False) for k, v in entries.items()})
+        if forget:
+            pipe.hdel(EMERGING_TOPICS, *forget)
+        pipe.execute()
 
     # --- events and chat ---------------------------------------------------------------
     def publish(self, event: dict[str, Any]) -> None:

@@ -18,6 +18,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "card.size_nobase": {"de": "{current} Beiträge in {window}", "en": "{current} posts in {window}"},
     "card.size_share": {"de": "{share} % negative Beiträge in {window}", "en": "{share}% negative posts in {window}"},
     "card.share_base": {"de": " — vorher {baseline} %", "en": " — before: {baseline}%"},
+    "card.size_silence": {"de": "seit {minutes} Minuten kein Beitrag (sonst {baseline} pro Stunde)",
+                          "en": "no post for {minutes} minutes (usually {baseline} an hour)"},
     "card.size_reach": {"de": "etwa {current} erreichte Menschen in {window}", "en": "about {current} people reached in {window}"},
     "card.acked": {"de": "Bestätigt von {who} ({via}) um {time}", "en": "Acknowledged by {who} ({via}) at {time}"},
     "card.resolved": {"de": "Erledigt um {time}", "en": "Resolved at {time}"},
@@ -32,6 +34,29 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "{who} is on call for alert #{id} but has no user id on any enabled platform.",
     },
     "followup.grown": {"de": "📈 Weiter gewachsen: {size}", "en": "📈 Still growing: {size}"},
+    # Noise control (H4): follow-ups in the alert's thread and lines on its card.
+    "followup.raised": {"de": "⬆️ Alarm #{id} ist jetzt {severity}: {size}", "en": "⬆️ Alert #{id} is now {severity}: {size}"},
+    "followup.ack_broken": {
+        "de": "⬆️ Alarm #{id} ist jetzt {severity}: {size}. Die Bestätigung von {who} gilt nicht mehr; die Eskalation beginnt von vorn.",
+        "en": "⬆️ Alert #{id} is now {severity}: {size}. The acknowledgement by {who} no longer holds; escalation starts again.",
+    },
+    "followup.repeat": {
+        "de": "🔁 Alarm #{id} ist seit {time} offen und noch von niemandem bestätigt: {size}",
+        "en": "🔁 Alert #{id} has been firing since {time} and nobody has acknowledged it: {size}",
+    },
+    "followup.reminder": {
+        "de": "⏰ Erinnerung: Alarm #{id} wurde vor {ago} von {who} bestätigt, ist aber noch nicht erledigt.",
+        "en": "⏰ Reminder: alert #{id} was acknowledged by {who} {ago} ago and is not resolved yet.",
+    },
+    "card.raised": {"de": "Schwere erhöht auf {severity} um {time}", "en": "Severity raised to {severity} at {time}"},
+    "card.raised_ack_broken": {
+        "de": "Schwere erhöht auf {severity} um {time} – die Bestätigung von {who} gilt nicht mehr",
+        "en": "Severity raised to {severity} at {time} – the acknowledgement by {who} no longer holds",
+    },
+    "card.held_wait": {"de": "Zurückgehalten: Wartezeit der Gruppe, bis {time}", "en": "Held back: group wait, until {time}"},
+    "card.held_silence": {"de": "Zurückgehalten: stummgeschaltet von {by}, bis {time}", "en": "Held back: silenced by {by}, until {time}"},
+    "card.held_maintenance": {"de": "Zurückgehalten: Wartungsfenster {by}, bis {time}", "en": "Held back: maintenance window {by}, until {time}"},
+    "card.held_inhibited": {"de": "Zurückgehalten, solange Alarm #{by} offen ist", "en": "Held back while alert #{by} is open"},
     "card.posts": {"de": "Beispiele", "en": "Examples"},
     "button.ack": {"de": "Bestätigen", "en": "Acknowledge"},
     "button.resolve": {"de": "Erledigt", "en": "Resolve"},
@@ -66,8 +91,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Which alert? For example: “{verb} {id}”.",
     },
     "silence.done": {
-        "de": "Thema „{topic}“ ist für {duration} stummgeschaltet (bis {until}). Neue Alarme dazu erscheinen nur im Lageraum.",
-        "en": "Topic “{topic}” is muted for {duration} (until {until}). New alerts about it show only in the situation room.",
+        "de": "Thema „{topic}“ ist für {duration} stummgeschaltet (bis {until}). Neue Alarme dazu erscheinen bis dahin nur im Lageraum und werden danach gemeldet, falls sie noch bestehen.",
+        "en": "Topic “{topic}” is muted for {duration} (until {until}). New alerts about it show only in the situation room until then, and are posted then if they still fire.",
     },
     "silence.how_long": {
         "de": "Wie lange? Zum Beispiel: „Thema {topic} für 2h stummschalten“.",
@@ -152,6 +177,16 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "oncall.line": {"de": "{dept}: {people}", "en": "{dept}: {people}"},
     "oncall.nobody": {"de": "niemand eingetragen", "en": "nobody listed"},
+    "oncall.schedule": {"de": "{dept} – Bereitschaftsplan „{schedule}“ ({zone}):", "en": "{dept} – schedule “{schedule}” ({zone}):"},
+    "oncall.level": {"de": "Stufe {level} ({rotation}): {who}", "en": "Level {level} ({rotation}): {who}"},
+    "oncall.until": {"de": " bis {when}", "en": " until {when}"},
+    "oncall.override": {"de": " – Vertretung für {instead}", "en": " – standing in for {instead}"},
+    "oncall.override_plain": {"de": " – Vertretung", "en": " – override"},
+    "oncall.reason": {"de": " ({reason})", "en": " ({reason})"},
+    "time.weekday": {"de": "{weekday} {time}", "en": "{weekday} {time}"},
+    "time.date": {"de": "{weekday} {day}.{month_number}. {time}", "en": "{weekday} {day} {month} {time}"},
+    "time.weekdays": {"de": "Mo Di Mi Do Fr Sa So", "en": "Mon Tue Wed Thu Fri Sat Sun"},
+    "time.months": {"de": "Jan Feb Mär Apr Mai Jun Jul Aug Sep Okt Nov Dez", "en": "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec"},
     "help": {
         "de": (
             "Ich beobachte die Social-Media-Kanäle und melde Auffälligkeiten. Fragen Sie mich zum Beispiel:\n"

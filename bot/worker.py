@@ -7,7 +7,7 @@ import logging
 from rq import Queue, SimpleWorker
 from rq.job import Job
 
-from bot import delivery, escalation, ingest, jobs
+from bot import clock, delivery, escalation, ingest, jobs
 
 log = logging.getLogger("sitroom.worker")
 
@@ -37,12 +37,30 @@ class BurstWorker(SimpleWorker):
         self.pubsub_thread = None
 
 
+class Worker(SimpleWorker):
+    """A SimpleWorker that notices a stop request within a second.
+
+    RQ listens for commands in a thread that waits 60 s per poll, and redis-py joins that
+    thread when the worker stops: a worker asked to stop (Ctrl-C, honcho, systemd) would
+    linger up to a minute, and one killed meanwhile would orphan its scheduler process.
+    """
+
+    def subscribe(self) -> None:
+        self.pubsub = self.connection.pubsub()
+        self.pubsub.subscribe(**{self.pubsub_channel_name: self.handle_payload})
+        self.pubsub_thread = self.pubsub.run_in_thread(
+            sleep_time=0.5, daemon=True, exception_handler=self._pubsub_exception_handler)
+
+
 def run(ctx, burst: bool = False, scorer=None) -> None:
-    """Load the model, recover lost batches, then work the scoring queue."""
+    """Load the model, recover lost batches, make sure the clock ticks, then work the queues."""
     jobs.prepare(ctx, scorer)
     recover(ctx)
+    if not burst:  # a burst worker runs no scheduler: the clock needs one
+        clock.ensure(ctx)
     # Deliveries first: they are few and people wait for them; scoring fills the time between.
-    queues = [Queue(name, connection=ctx.redis) for name in (delivery.QUEUE, escalation.QUEUE)] + [ctx.scoring]
-    worker = (BurstWorker if burst else SimpleWorker)(queues, connection=ctx.redis)
+    names = (delivery.QUEUE, escalation.QUEUE, clock.QUEUE)
+    queues = [Queue(name, connection=ctx.redis) for name in names] + [ctx.scoring]
+    worker = (BurstWorker if burst else Worker)(queues, connection=ctx.redis)
     log.info("worker %s ready on queue %s", worker.name, ctx.scoring.name)
     worker.work(burst=burst, with_scheduler=not burst, logging_level="WARNING")

@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from functools import cached_property
-from typing import Annotated, Literal, Union
+from zoneinfo import ZoneInfo
+from typing import Annotated, Literal, Union, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from bot.durations import Duration
 from bot.models import Severity
@@ -73,8 +74,15 @@ class Base(Strict):
 
 
 class Spike(Base):
-    """Volume in the window is far above normal: the same hour and weekday in the weeks before
-    (seasonal), or, without that history, the same-sized windows of the hours before."""
+    """Volume in the window is far above normal (at least `factor` times the expected value).
+
+    Expected = the mean of the same window (same weekday, same local time of day, same length) in
+    each of the last `seasonal_weeks` weeks that has history, from the hourly aggregates prorated
+    by minutes; a week in which sitroom counted nothing at all in those hours is left out, not taken
+    as zero. Without any such week: the mean of the same time of day on the previous days (1-6) that
+    have history. Without that either (a new installation, a replay, the demo), or with
+    `seasonal_weeks: 0`: the mean of the same-sized windows in the `baseline` before the window.
+    """
 
     type: Literal["spike"]
     baseline: Duration = 3 * 3600
@@ -104,28 +112,57 @@ class Keyword(Base):
     none: Terms = []
     min_count: int = Field(1, ge=1)
 
+    @field_validator("any", "all", "none", mode="before")
+    @classmethod
+    def _shape(cls, v):
+        """One clear message instead of one per member of the Terms union."""
+        if isinstance(v, dict):
+            for lang, terms in v.items():
+                if lang not in LANGUAGES:
+                    raise ValueError(f"unknown language '{lang}'; expected one of: {', '.join(LANGUAGES)}")
+                if not isinstance(terms, list) or not all(isinstance(t, str) for t in terms):
+                    raise ValueError(f"'{lang}' must be a list of terms")
+        elif not isinstance(v, list) or not all(isinstance(t, str) for t in v):
+            raise ValueError("must be a list of terms, or one list per language: {de: [...], en: [...]}")
+        return v
+
     @field_validator("any", "all", "none")
     @classmethod
     def _terms(cls, v: Terms) -> Terms:
         clean = lambda terms: [t.strip().lower() for t in terms if t.strip()]  # noqa: E731
-        return {k: clean(t) for k, t in v.items()} if isinstance(v, dict) else clean(v)
+        if not isinstance(v, dict):
+            return clean(v)
+        if not v:
+            raise ValueError("name at least one language, or give one list for all languages")
+        out = {k: clean(t) for k, t in v.items()}
+        for lang, terms in out.items():
+            if not terms:
+                raise ValueError(f"no terms for '{lang}': leave the language out instead")
+        return out
 
     @cached_property
-    def patterns(self) -> tuple[re.Pattern | None, list[re.Pattern], re.Pattern | None]:
-        """Compiled once per rule: (any, each of all, none). A term may start a word."""
-        return _pattern(self.any), [_pattern([t]) for t in self.all], _pattern(self.none)
+    def patterns(self) -> dict[str, tuple | None]:
+        """Compiled once per rule, per language: (any, each of all, none), or None when posts in
+        that language cannot count (their language is missing from a per-language any/all)."""
+        out: dict[str, tuple | None] = {}
+        for lang in LANGUAGES:
+            any_, all_, none = (_terms_for(v, lang) for v in (self.any, self.all, self.none))
+            if any_ is None or all_ is None:
+                out[lang] = None
+            else:
+                out[lang] = (_pattern(any_), [_pattern([t]) for t in all_], _pattern(none or []))
+        return out
 
     def tags(self, post, scores) -> bool:
         """Whether this post counts for the rule (the match filters apply later, through the aggregates)."""
-        return self.matches(post.text)
+        return self.matches(post.text, scores.language)
 
-    def matches(self, text: str) -> bool:
-        any_, all_, none = self.patterns
-        if any_ and not any_.search(text):
-            return False
-        if not all(p.search(text) for p in all_):
-            return False
-        return not (none and none.search(text))
+    def matches(self, text: str, language: str | None = None) -> bool:
+        """A post uses the terms of its language; a post whose language was not detected counts
+        when it would count in any of the languages. A term may start a word."""
+        if language in self.patterns:
+            return _holds(self.patterns[language], text)
+        return any(_holds(p, text) for p in self.patterns.values())
 
 
 class SentimentShift(Base):
@@ -156,20 +193,77 @@ class NewTopic(Base):
 
 
 class Flatline(Base):
-    """A channel goes silent although it usually is not: ingestion may be broken (wall clock)."""
+    """A channel goes silent although it usually is not: ingestion may be broken.
+
+    Fires per channel (labels: channel) when the channel has had no post at all for `silent_for`
+    on the wall clock and had at least `min_rate` posts per hour over the `baseline` hours before
+    (hours in which sitroom counted nothing at all are left out). current = minutes silent,
+    baseline = its usual posts per hour. Once fired it stays until the channel posts again, and
+    then resolves at once. Watches `match.channel`, or every channel that has ever posted.
+    """
 
     type: Literal["flatline"]
     silent_for: Duration = 1800  # no post at all for this long
-    baseline: Duration = 24 * 3600  # how far back "usually" looks
+    baseline: Duration = 24 * 3600  # how far back "usually" looks (whole hours)
     min_rate: float = Field(6.0, gt=0)  # posts per hour it usually has; quieter channels may be silent
+
+    @field_validator("baseline")
+    @classmethod
+    def _whole_hours(cls, v: int) -> int:
+        if v < 3600 or v % 3600:
+            raise ValueError("must be a whole number of hours (usual rates come from hourly aggregates)")
+        return v
+
+    @model_validator(mode="after")
+    def _channels_only(self) -> "Flatline":
+        if set(self.match.dims()) - {"channel"}:
+            raise ValueError("a flatline rule watches channels: its match may only name a channel")
+        if set(self.group_by) - {"channel"}:
+            raise ValueError("a flatline rule is grouped by channel, and only by channel")
+        return self
 
 
 class Composite(Base):
-    """Other rules' alerts together: all (or any) of them fired within the window."""
+    """Other rules together: all of `all` (and at least one of `any`, if given) fired within the
+    window. A component counts when it fires in the same evaluation or has an open alert that was
+    updated within the window. With `group_by`, components must agree on those labels; a component
+    whose alerts do not carry a label counts for every value of it. current = the number of
+    components that hold."""
 
     type: Literal["composite"]
     all: list[str] = []  # rule names
     any: list[str] = []  # rule names
+
+    @model_validator(mode="after")
+    def _components(self) -> "Composite":
+        if not self.all and not self.any:
+            raise ValueError("a composite rule needs `all` or `any` (names of other rules)")
+        return self
+
+    @property
+    def components(self) -> list[str]:
+        return list(dict.fromkeys(self.all + self.any))
+
+
+LANGUAGES: tuple[str, ...] = get_args(Language)
+
+
+def _terms_for(terms: Terms, language: str) -> list[str] | None:
+    """The terms that apply to a post in `language`; None when a per-language list leaves it out."""
+    if isinstance(terms, dict):
+        return terms.get(language) if terms else []
+    return terms
+
+
+def _holds(compiled: tuple | None, text: str) -> bool:
+    if compiled is None:
+        return False
+    any_, all_, none = compiled
+    if any_ and not any_.search(text):
+        return False
+    if not all(p.search(text) for p in all_):
+        return False
+    return not (none and none.search(text))
 
 
 def _pattern(terms: list[str]) -> re.Pattern | None:
@@ -190,7 +284,7 @@ class Step(Strict):
 
     after: Duration  # since the alert fired, or since the previous step
     notify: Literal["oncall"] = "oncall"  # the department channel already has the alert
-    level: int = Field(1, ge=1)  # 1 = the first person in the department's on-call list, 2 = the next, ...
+    level: int = Field(1, ge=1)  # 1 = the first name of the on-call list, or its schedule's first rotation; 2 = the next
 
 
 class Escalation(Strict):
@@ -210,6 +304,11 @@ class Defaults(Strict):
     group_interval: Duration | None = None
     repeat_interval: Duration | None = None
     remind_after: Duration | None = None
+
+    @field_validator("resolve_after")
+    @classmethod
+    def _whole_minutes(cls, v: int | None) -> int | None:
+        return v if v is None else Base._whole_minutes(v)
 
 
 class Inhibit(Strict):
@@ -231,6 +330,12 @@ class Silence(Strict):
     timezone: str = "Europe/Berlin"
     by: str
     reason: str
+
+    def span(self, now: float) -> tuple[float, float]:
+        """(starts, ends) as unix seconds; naive times are local in `timezone`, no start = now."""
+        zone = ZoneInfo(self.timezone)
+        stamp = lambda t: (t if t.tzinfo else t.replace(tzinfo=zone)).timestamp()  # noqa: E731
+        return (now if self.starts is None else stamp(self.starts)), stamp(self.ends)
 
 
 class Maintenance(Strict):

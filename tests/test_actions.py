@@ -86,7 +86,7 @@ def test_mute_topic_silences_new_alerts(ctx, drain):
     ingest.accept(ctx, outage_posts())
     drain()
     [alert] = ctx.store.alerts()
-    assert alert.muted(time.time()) and alert.history[-1]["action"] == "silenced"
+    assert (alert.held_for, alert.held_by) == ("silence", "jonas.becker") and alert.history[-1]["action"] == "held"
     german = commands.handle(ctx, commands.Request("Thema Rückruf für 2 Stunden stummschalten", "jonas.becker", "network"))
     assert german.text.startswith("Thema „Geräterückruf")
     outsider = commands.handle(ctx, commands.Request("mute topic phishing for 1h", "mallory", "network"))

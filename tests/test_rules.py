@@ -1,4 +1,5 @@
-"""The rule engine as a pure function of rules, aggregates, open alerts and a clock."""
+"""The rule engine as a pure function of rules, aggregates, open alerts and a clock; at the end,
+the same engine behind the real scoring worker and Redis (hourly aggregates, flatline)."""
 
 from pathlib import Path
 
@@ -124,7 +125,8 @@ def test_shipped_rules_load_against_shipped_config():
     cfg = config.load(ROOT / "config.yaml")
     rules = loader.load(ROOT / "rules", cfg)
     kinds = {r.type for r in rules}
-    assert kinds == {"spike", "threshold", "keyword"}
+    assert kinds == {"spike", "threshold", "keyword", "composite", "new_topic", "flatline"}
+    assert len(rules.inhibit) == 1 and rules.escalations["default"].repeat
 
 
 def test_rule_file_errors_name_file_and_line(tmp_path):
@@ -181,3 +183,67 @@ rules:
     assert tags == [[], ["viral"], ["viral"]]
     [fire] = engine.evaluate([rule], window_of(pairs, tags), {}, T0 + 180)
     assert fire.current == 1 and fire.labels == {"topic": "network_outage"}  # the billing post is filtered out
+
+
+# --- through the real worker and Redis -----------------------------------------------------
+
+
+def outage(i, t, text="Kein Netz in Köln, Totalausfall!"):
+    return Post("generic", f"o{i}", "x_support", text, t)
+
+
+def test_hourly_aggregates_are_written_and_seasonal_spikes_use_them(ctx, drain):
+    from bot import ingest, store
+
+    t0 = 1763283600.0  # Sunday 2025-11-16 09:00 in Berlin
+    week_ago = t0 - 7 * 86400
+    # A week ago the same hour had 20 outage reports (never 8 within 20 minutes: no alert then).
+    ingest.accept(ctx, [outage(i, week_ago + i * 175) for i in range(20)])
+    drain()
+    hour = int(week_ago // 3600)
+    [stored] = ctx.store.load_hours([hour]).values()
+    assert stored["n|region=koeln_bonn|topic=network_outage"] == 20 and stored["n"] == 20
+    assert not any("|rule=" in f for f in stored)  # keyword tags stay per minute
+    assert 62 * 86400 < ctx.redis.ttl(store.HOUR.format(hour=hour)) <= ctx.cfg.retention.hourly
+    assert ctx.store.alerts() == []
+    # Today 20 reports in 20 minutes: with no history that would be a surge (baseline 0 before it),
+    # against a week ago (20 an hour = 6.7 per 20 minutes, x4 = 26.7) it is not.
+    ingest.accept(ctx, [outage(100 + i, t0 + 1500 + i * 50) for i in range(20)])
+    drain()
+    assert ctx.store.alerts() == []
+    ingest.accept(ctx, [outage(200 + i, t0 + 1500 + i * 50 + 25) for i in range(10)])
+    drain()
+    [alert] = ctx.store.alerts()
+    assert alert.rule == "network-outage-surge" and alert.current == 30
+    assert alert.baseline == pytest.approx(20 / 3)  # "normally 6.7" on the card
+
+
+def test_a_silent_busy_channel_raises_a_flatline_alert_on_the_wall_clock(ctx, drain):
+    import time
+
+    from bot import ingest, scoring, store
+
+    ctx.rules = list(ctx.rules) + rules_from("""
+rules:
+  - name: channel-silent
+    type: flatline
+    match: {channel: x_support}
+    silent_for: 30m
+    baseline: 3h
+    min_rate: 6
+    departments: [social]
+""")
+    start = (time.time() // 3600 - 3) * 3600  # the last three complete hours, as event time
+    ingest.accept(ctx, [outage(i, start + i * 360) for i in range(30)])  # 10 an hour
+    before = time.time()
+    drain()
+    seen = ctx.store.last_seen()
+    assert set(seen) == {"x_support"} and before - 60 < seen["x_support"] <= time.time()
+    evaluator = scoring.Evaluator(ctx)
+    assert evaluator.evaluate(set()) == []  # it posted a moment ago
+    ctx.redis.hset(store.CHANNELS, "x_support", time.time() - 45 * 60)  # as if 45 minutes had passed
+    [alert] = [a for a in evaluator.evaluate(set()) if a.rule == "channel-silent"]
+    assert alert.labels["channel"] == "x_support" and alert.current == 45 and alert.baseline == 10.0
+    ingest.accept(ctx, [outage(99, time.time() - 5)])
+    drain()
+    assert ctx.store.get_alert(alert.id).status == "resolved"
