@@ -204,3 +204,36 @@ def rule_list(ctx, lang: str) -> str:
     lines = [say("rules.list", lang, n=len(ctx.rules))]
     lines += [say("rules.line", lang, name=r.name, type=r.type, departments=", ".join(r.departments)) for r in ctx.rules]
     return "\n".join(lines)
+
+
+def silences(ctx, lang: str) -> str:
+    """What is silenced now (from chat and from rule files) and which maintenance windows are on."""
+    from rules import noise
+
+    now = time.time()
+    lines = []
+    for s in sorted(ctx.store.silences(now), key=lambda s: s["until"]):
+        lines.append(say("silences.chat", lang, what=_matchers(ctx, s["matchers"], lang), by=s.get("by") or "?",
+                         until=render.local_time(ctx.cfg, s["until"]), why=_why(s.get("reason"), lang)))
+    for s in getattr(ctx.rules, "silences", []):
+        starts, ends = s.span(now)
+        if starts <= now < ends:
+            lines.append(say("silences.file", lang, what=_matchers(ctx, s.matchers, lang), by=s.by,
+                             until=render.local_time(ctx.cfg, ends), why=_why(s.reason, lang)))
+    for m in getattr(ctx.rules, "maintenance", []):
+        if (span := noise.active_maintenance(m, now)) is not None:
+            lines.append(say("silences.maintenance", lang, name=m.name, what=_matchers(ctx, m.matchers, lang),
+                             until=render.local_time(ctx.cfg, span[1]), why=_why(m.reason, lang)))
+    if not lines:
+        return say("silences.none", lang)
+    return "\n".join([say("silences.header", lang)] + lines)
+
+
+def _matchers(ctx, matchers: dict[str, str], lang: str) -> str:
+    if not matchers:
+        return say("silences.everything", lang)
+    return ", ".join(render.label_title(ctx.cfg, k, v, lang) or f"{k}={v}" for k, v in matchers.items())
+
+
+def _why(reason: str | None, lang: str) -> str:
+    return f" — {reason}" if reason else ""

@@ -6,7 +6,7 @@ import re
 import time
 from dataclasses import dataclass, field
 
-from bot import actions, answers, render
+from bot import actions, alerting, answers, render
 from bot.durations import format_duration, parse_duration
 from bot.models import Alert
 from bot.texts import say
@@ -18,7 +18,7 @@ _GERMAN = re.compile(
 )
 _ENGLISH = re.compile(
     r"\b(what|who|open|alerts|topics|help|the|is|on|call|happening|show|trending|status|summary|resolve|mute|"
-    r"escalate|about|last|hours?|explain|why|rules)\b",
+    r"escalate|about|last|hours?|explain|why|rules|unmute|silences?|list|topic|because)\b",
     re.I,
 )
 _VERBS = {
@@ -41,6 +41,13 @@ _SILENCE_DE = re.compile(  # "Thema Rückruf für 2 Stunden stummschalten"
     r"^\s*(?:schalte\s+)?(?:das\s+)?thema\s+(?P<topic>.+?)\s+(?:für\s+)?(?P<duration>\d+\s*\w+)\s+stumm\w*[\s.!]*$",
     re.I,
 )
+_REASON = re.compile(r"\s+(?:because|as|weil|wegen|da|grund:|reason:)\s+(?P<reason>\S.*?)[\s.!]*$", re.I)
+_UNSILENCE = re.compile(
+    r"^\s*(?:unmute|unsilence|end silence for|laut|entstumm\w*|stummschaltung aufheben für)\s+(?:the\s+|das\s+)?"
+    r"(?:topic|thema)\s+(?P<topic>.+?)[\s.!]*$|^\s*(?:das\s+)?thema\s+(?P<topic_de>.+?)\s+wieder\s+laut\w*[\s.!]*$",
+    re.I,
+)
+_LIST_SILENCES = re.compile(r"^\s*/?(?:silences|list silences|what is muted\??|stummschaltungen|was ist stumm\w*\??)\s*[?!.]*\s*$", re.I)
 _WINDOW = re.compile(
     r"\s*(?:in\s+)?(?:the\s+|den\s+)?(?:last|letzten|letzte|past|seit)\s+(?P<n>\d+)\s*"
     r"(?P<unit>h|hours?|stunden?|std|m|min\w*|d|days?|tagen?|tag)\b",
@@ -137,8 +144,16 @@ def handle(ctx, req: Request) -> Reply:
         return Reply(answers.rule_list(ctx, lang), lang)
     if _RELOAD.match(text):
         return _reload_rules(ctx, req, user_id, lang)
-    if m := _SILENCE.search(text) or _SILENCE_DE.match(text):
-        return _silence(ctx, m.group("topic"), _duration(m.group("duration")), req, user_id, lang)
+    if _LIST_SILENCES.match(text):
+        ctx.follow_rules()
+        return Reply(answers.silences(ctx, lang), lang)
+    if m := _UNSILENCE.match(text):
+        return _unsilence(ctx, m.group("topic") or m.group("topic_de"), req, user_id, lang)
+    reason = _REASON.search(text)
+    body = text[: reason.start()] if reason else text
+    if m := _SILENCE.search(body) or _SILENCE_DE.match(body):
+        why = reason.group("reason") if reason else ""
+        return _silence(ctx, m.group("topic"), _duration(m.group("duration")), req, user_id, lang, why)
     if m := _ACTION.match(text):
         verb = next(v for v, pattern in _VERBS.items() if re.fullmatch(pattern, m.group("verb"), re.I))
         if not m.group("id"):
@@ -184,8 +199,15 @@ def act(ctx, alert_id: int, action: str, platform: str, user_id: str | None, use
     return Reply(say(f"act.{outcome}", lang, id=alert_id, who=user_name, until=until), lang, [alert])
 
 
-def _silence(ctx, topic_name: str, duration_s: int | None, req: Request, user_id: str, lang: str) -> Reply:
-    """'mute topic recall for 2h': new alerts about the topic stay quiet until then."""
+def _may_silence(ctx, req: Request, user_id: str) -> bool:
+    """Members may silence (in their department's chat); `sitroom ask` on the server may too."""
+    by_dept = req.department is None or ctx.cfg.department(req.department).member(req.platform, user_id)
+    return req.platform in actions.TRUSTED or bool(ctx.cfg.person(req.platform, user_id) and by_dept)
+
+
+def _silence(ctx, topic_name: str, duration_s: int | None, req: Request, user_id: str, lang: str,
+             reason: str = "") -> Reply:
+    """'mute topic recall for 2h because …': new alerts about the topic are held until then."""
     topic = answers.find_topic(ctx, topic_name)
     if topic is None:
         known = ", ".join(getattr(t.title, lang) for t in ctx.cfg.topics)
@@ -193,16 +215,33 @@ def _silence(ctx, topic_name: str, duration_s: int | None, req: Request, user_id
     if duration_s is None:
         return Reply(say("silence.how_long", lang, topic=getattr(topic.title, lang)), lang)
     now = time.time()
-    by_dept = req.department is None or ctx.cfg.department(req.department).member(req.platform, user_id)
-    if req.platform not in actions.TRUSTED and not (ctx.cfg.person(req.platform, user_id) and by_dept):
+    if not _may_silence(ctx, req, user_id):
         return Reply(say("silence.forbidden", lang), lang)
     silence = {"matchers": {"topic": topic.name}, "until": now + duration_s, "by": req.user, "via": req.platform,
-               "reason": req.text[:200], "created": now}
+               "reason": reason[:200], "created": now}
     ctx.store.add_silence(silence)
     ctx.store.audit({"at": now, "user": req.user, "user_id": user_id, "platform": req.platform,
                      "action": "silence", "topic": topic.name, "until": silence["until"], "outcome": "silenced"})
     return Reply(say("silence.done", lang, topic=getattr(topic.title, lang), duration=format_duration(duration_s),
                      until=render.local_time(ctx.cfg, silence["until"])), lang)
+
+
+def _unsilence(ctx, topic_name: str, req: Request, user_id: str, lang: str) -> Reply:
+    """'unmute topic recall': end the chat silences of a topic now; held alerts are posted at once."""
+    topic = answers.find_topic(ctx, topic_name)
+    if topic is None:
+        known = ", ".join(getattr(t.title, lang) for t in ctx.cfg.topics)
+        return Reply(say("summary.unknown", lang, name=topic_name, known=known), lang)
+    if not _may_silence(ctx, req, user_id):
+        return Reply(say("silence.forbidden", lang), lang)
+    now = time.time()
+    ended = ctx.store.end_silences({"topic": topic.name}, now)
+    ctx.store.audit({"at": now, "user": req.user, "user_id": user_id, "platform": req.platform,
+                     "action": "unsilence", "topic": topic.name, "outcome": f"ended {ended}"})
+    if not ended:
+        return Reply(say("silence.none", lang, topic=getattr(topic.title, lang)), lang)
+    alerting.release_held(ctx, now)
+    return Reply(say("silence.ended", lang, topic=getattr(topic.title, lang)), lang)
 
 
 def _reload_rules(ctx, req: Request, user_id: str, lang: str) -> Reply:

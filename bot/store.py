@@ -397,6 +397,13 @@ class Store:
                 out.append(silence)
         return out
 
+    def end_silences(self, matchers: dict[str, str], now: float) -> int:
+        """End every silence in force with exactly these matchers now; returns how many."""
+        ended = [s["id"] for s in self.silences(now) if s["matchers"] == matchers]
+        if ended:
+            self.r.hdel(SILENCES, *ended)
+        return len(ended)
+
     # --- noise -------------------------------------------------------------------------
     def clock_job(self) -> str | None:
         """Id of the tick job that carries the clock chain, while it is alive."""

@@ -94,6 +94,22 @@ TEXTS: dict[str, dict[str, str]] = {
         "de": "Thema „{topic}“ ist für {duration} stummgeschaltet (bis {until}). Neue Alarme dazu erscheinen bis dahin nur im Lageraum und werden danach gemeldet, falls sie noch bestehen.",
         "en": "Topic “{topic}” is muted for {duration} (until {until}). New alerts about it show only in the situation room until then, and are posted then if they still fire.",
     },
+    "silence.ended": {
+        "de": "Thema „{topic}“ ist nicht mehr stummgeschaltet; zurückgehaltene Alarme dazu werden jetzt gemeldet.",
+        "en": "Topic “{topic}” is no longer muted; alerts held back about it are posted now.",
+    },
+    "silence.none": {
+        "de": "Für „{topic}“ gibt es keine Stummschaltung aus dem Chat (in Regeldateien stehende enden nur dort).",
+        "en": "There is no chat silence for “{topic}” (silences written in rule files end only there).",
+    },
+    "silences.header": {"de": "Stummgeschaltet:", "en": "Silenced now:"},
+    "silences.none": {"de": "Gerade ist nichts stummgeschaltet.", "en": "Nothing is silenced right now."},
+    "silences.everything": {"de": "alle Alarme", "en": "every alert"},
+    "silences.chat": {"de": "• {what} bis {until}, von {by}{why}", "en": "• {what} until {until}, by {by}{why}"},
+    "silences.file": {"de": "• {what} bis {until}, von {by} (Regeldatei){why}",
+                      "en": "• {what} until {until}, by {by} (rule file){why}"},
+    "silences.maintenance": {"de": "• Wartungsfenster {name}: {what} bis {until}{why}",
+                             "en": "• maintenance window {name}: {what} until {until}{why}"},
     "silence.how_long": {
         "de": "Wie lange? Zum Beispiel: „Thema {topic} für 2h stummschalten“.",
         "en": "For how long? For example: “mute topic {topic} for 2h”.",
@@ -192,14 +208,15 @@ TEXTS: dict[str, dict[str, str]] = {
             "Ich beobachte die Social-Media-Kanäle und melde Auffälligkeiten. Fragen Sie mich zum Beispiel:\n"
             "• „offene Alarme“\n• „ack 42“, „erledigt 42“, „stumm 42 2h“, „eskaliere 42“\n"
             "• „Themen“ – was gerade besprochen wird\n• „Zusammenfassung Netzausfall“\n"
-            "• „was ist los in Köln in den letzten 2 Stunden?“\n• „Thema Rückruf für 2h stummschalten“\n"
+            "• „was ist los in Köln in den letzten 2 Stunden?“\n• „Thema Rückruf für 2h stummschalten, weil …“, "
+            "„Stummschaltungen“, „Thema Rückruf wieder laut“\n"
             "• „wer hat Bereitschaft?“\n• „erkläre 42“ – warum ein Alarm kam\n• „hilfe“"
         ),
         "en": (
             "I watch the social-media channels and report anything unusual. Ask me, for example:\n"
             "• “open alerts”\n• “ack 42”, “resolve 42”, “mute 42 for 2h”, “escalate 42”\n"
             "• “topics” – what people talk about now\n• “what's trending about the recall in the last 2 hours?”\n"
-            "• “what's happening in Berlin?”\n• “mute topic recall for 2h”\n• “who is on call?”\n• “help”"
+            "• “what's happening in Berlin?”\n• “mute topic recall for 2h because …”, “silences”, “unmute topic recall”\n• “who is on call?”\n• “help”"
         ),
     },
     "unknown": {

@@ -378,3 +378,26 @@ def test_alerts_stored_before_noise_control_still_load():
     loaded = Alert.from_dict(old)
     assert not loaded.held and loaded.chain == 0 and loaded.notified_at is None and not loaded.update_pending
     assert noise.raised(loaded, Severity.CRITICAL) == Severity.CRITICAL and noise.raised(loaded, "info") is None
+
+
+def test_a_chat_silence_has_who_and_why_is_listed_and_unmuting_posts_what_it_held(ctx, chat, deliver):
+    rule = outage_rule(ctx)
+    use(ctx, rule, silences=[Silence(matchers={"region": "berlin"}, ends=datetime(2099, 1, 1), by="ops", reason="fibre works")])
+    ask = lambda text, user="jonas.becker": commands.handle(ctx, commands.Request(text, user, "network"))  # noqa: E731
+    reply = ask("mute topic outage for 2h because the vendor has confirmed it")
+    assert reply.text.startswith("Topic “Network outage” is muted for 2h")
+    [alert] = alerting.apply(ctx, [fire(rule)])
+    assert (alert.held_for, alert.held_by) == ("silence", "jonas.becker")
+    listing = ask("silences").text.splitlines()
+    assert listing[0] == "Silenced now:"
+    assert listing[1].startswith("• Network outage until ") and listing[1].endswith(
+        ", by jonas.becker — the vendor has confirmed it")
+    assert listing[2].endswith("by ops (rule file) — fibre works")
+    assert ask("unmute topic recall").text.startswith("There is no chat silence for “Device recall")
+    assert ask("unmute topic outage", user="mallory").text == "Only department members can mute topics."
+    deliver()
+    assert chat.calls == []
+    assert ask("Thema Netzstörung wieder laut").text.startswith("Thema „Netzstörung“ ist nicht mehr stummgeschaltet")
+    deliver()
+    assert chat.calls == [("send", "C1", alert.id, "firing", "de")]
+    assert ask("was ist stummgeschaltet?").text.splitlines()[1].endswith("(Regeldatei) — fibre works")
