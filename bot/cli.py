@@ -50,6 +50,7 @@ def _parser() -> argparse.ArgumentParser:
     bt.add_argument("--cache", help="score cache (default: $SITROOM_DATA_DIR/score-cache.sqlite)")
     bt.add_argument("--no-cache", action="store_true", help="score every post again and keep nothing")
 
+    _measuring(sub)
     sub.add_parser("telegram-poll", help="answer Telegram by long polling instead of the webhook")
     tw = sub.add_parser("telegram-webhook", help="tell Telegram where the webhook is (with the secret token)")
     tw.add_argument("url", help="public https URL of /telegram/webhook")
@@ -59,6 +60,22 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--department")
     a.add_argument("--user", default=os.environ.get("USER", "cli"))
     return p
+
+
+def _measuring(sub) -> None:
+    """`eval KIND` and `train KIND`: each kind's module in bot/evaluation adds its own arguments."""
+    import importlib
+
+    from bot import evaluation
+
+    ev = sub.add_parser("eval", help="measure a detector on labelled data").add_subparsers(dest="kind", required=True)
+    for kind in evaluation.EVALUATIONS:
+        module = importlib.import_module(f"bot.evaluation.{kind}")
+        module.add_arguments(ev.add_parser(kind, help=module.__doc__.splitlines()[0]))
+    tr = sub.add_parser("train", help="fit a detector on your own labelled data").add_subparsers(dest="kind", required=True)
+    training = importlib.import_module("bot.evaluation.training")
+    for kind in evaluation.TRAINING:
+        training.add_arguments(tr.add_parser(kind, help=training.__doc__.splitlines()[0]))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -92,6 +109,12 @@ def _run(args) -> int:
         from bot.demo import runner
 
         return runner.run(headless=args.headless, duration=args.duration, scale=args.scale, port=args.port)
+
+    if args.command in ("eval", "train"):
+        import importlib
+
+        module = f"bot.evaluation.{args.kind}" if args.command == "eval" else "bot.evaluation.training"
+        return importlib.import_module(module).run(args)
 
     if args.command == "rules":
         if args.rules_command == "test":
