@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from bot.aggregates import Window, days_back, hours_of
 from bot.models import Alert, Severity
-from rules.model import TAGGED, Composite, Flatline, NewTopic, SentimentShift, Spike, Threshold
+from rules.model import TAGGED, Composite, Flatline, Keyword, NewTopic, SentimentShift, Spike, Threshold, ViralPost
 
 _METRIC = {"count": "n", "negative_count": "neg", "reach": "reach"}
 FALLBACK_DAYS = 6  # without weekly history, the same time of day on up to this many days before
@@ -128,22 +128,14 @@ def _check(rule, window: Window, last: int):
     dims = rule.match.dims()
     if isinstance(rule, TAGGED):
         dims = {**dims, "rule": rule.name}
-    if isinstance(rule, Threshold):
-        yield from _threshold(rule, window, dims, first, last)
-        return
-    if isinstance(rule, SentimentShift):
-        yield from _shift(rule, window, dims, first, last)
-        return
-    if isinstance(rule, Spike):
-        yield from _spike(rule, window, dims, first, last)
-        return
-    if isinstance(rule, NewTopic):
-        yield from _new_topic(rule, window, dims, first, last)
-        return
-    if isinstance(rule, TAGGED):
-        for group, current in window.groups("n", dims, rule.group_by, first, last).items():
-            if current >= rule.min_count:
-                yield dict(zip(rule.group_by, group)), current, None
+    yield from _CHECKS[type(rule)](rule, window, dims, first, last)
+
+
+def _tagged(rule, window: Window, dims, first: int, last: int):
+    """Keyword and viral_post rules: enough posts tagged for the rule in the window."""
+    for group, current in window.groups("n", dims, rule.group_by, first, last).items():
+        if current >= rule.min_count:
+            yield dict(zip(rule.group_by, group)), current, None
 
 
 def _new_topic(rule: NewTopic, window: Window, dims, first: int, last: int):
@@ -269,3 +261,7 @@ def _shift(rule: SentimentShift, window: Window, dims, first: int, last: int):
         share, past_share = negatives.get(group, 0.0) / n, (past_neg / past_n if past_n else 0.0)
         if share - past_share >= rule.min_increase:
             yield labels, round(share, 3), round(past_share, 3)
+
+
+_CHECKS = {Threshold: _threshold, SentimentShift: _shift, Spike: _spike, NewTopic: _new_topic,
+           Keyword: _tagged, ViralPost: _tagged}

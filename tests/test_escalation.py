@@ -12,16 +12,19 @@ from tests.test_actions import FakeAdapter
 from tests.test_pipeline import outage_posts
 
 
-@pytest.fixture
-def paging(ctx):
-    """network on a fake Slack; its on-call people (markus, then aylin) have Slack ids."""
-    fake = FakeAdapter()
+def on_fake_slack(ctx, fake):
+    """network on this fake Slack adapter (channel C1); its on-call people (markus, then aylin) have Slack ids."""
     ctx.adapters = {"slack": fake}
     dept = ctx.cfg.department("network")
     object.__setattr__(dept, "destinations", Destinations(room=dept.destinations.room, slack=SlackDestination(channel="C1")))
     object.__setattr__(dept, "members", [Member(name="jonas.becker"), Member(name="aylin.demir", slack="U0AYLIN"),
                                          Member(name="markus.hoffmann", slack="U0MARKUS")])
     return fake
+
+
+@pytest.fixture
+def paging(ctx):
+    return on_fake_slack(ctx, FakeAdapter())
 
 
 @pytest.fixture

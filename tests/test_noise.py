@@ -12,12 +12,12 @@ from rq.job import Job
 from rq.registry import ScheduledJobRegistry
 
 from bot import actions, alerting, clock, commands, escalation, render, store, worker
-from bot.config import Destinations, Member, SlackDestination
 from bot.models import Alert, AlertStatus, Severity
 from bot.yamlfile import YamlError
 from rules import engine, loader, noise
 from rules.model import Inhibit, Maintenance, Silence
 from tests.test_actions import FakeAdapter
+from tests.test_escalation import on_fake_slack
 
 BERLIN = ZoneInfo("Europe/Berlin")
 UTC = ZoneInfo("UTC")
@@ -176,13 +176,7 @@ class CardAdapter(FakeAdapter):
 @pytest.fixture
 def chat(ctx):
     """network on a fake Slack channel C1; its people known there."""
-    fake = CardAdapter()
-    ctx.adapters = {"slack": fake}
-    dept = ctx.cfg.department("network")
-    object.__setattr__(dept, "destinations", Destinations(room=dept.destinations.room, slack=SlackDestination(channel="C1")))
-    object.__setattr__(dept, "members", [Member(name="jonas.becker"), Member(name="aylin.demir", slack="U0AYLIN"),
-                                         Member(name="markus.hoffmann", slack="U0MARKUS")])
-    return fake
+    return on_fake_slack(ctx, CardAdapter())
 
 
 @pytest.fixture
