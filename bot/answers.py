@@ -1,19 +1,24 @@
-"""Answers to questions: open alerts, topics, a region, a topic summary, who is on call."""
+"""Answers to questions: open alerts, topics, summaries of a topic or region, who is on call."""
 
 from __future__ import annotations
 
+import re
 import time
 import unicodedata
 from datetime import datetime
 
 from bot import oncall as oncall_schedules
 from bot import render
+from bot import summary as summaries
+from bot import summary_text
 from bot.aggregates import Window
 from bot.durations import format_duration
 from bot.models import Alert
+from bot.summary import Summary
 from bot.texts import say
 
 DEFAULT_WINDOW_S = 3600  # "what's going on" questions look at the last hour of event time
+_IN = re.compile(r"\s+(?:in|im|aus|für|for|around|near|bei)\s+", re.I)  # "Netzausfall in Köln"
 
 
 def fold(text: str) -> str:
@@ -82,51 +87,42 @@ def topics(ctx, lang: str, window_s: int = DEFAULT_WINDOW_S) -> str:
     return "\n".join(lines)
 
 
-def region(ctx, name: str, lang: str, window_s: int = DEFAULT_WINDOW_S) -> tuple[str, list[Alert]]:
-    found = find_region(ctx, name)
-    if found is None:
+def subject(ctx, name: str, region_first: bool = False):
+    """(topic, region) a person means: a topic, a region, or "<topic> in <region>"; (None, None) if neither."""
+    if region_first and (found := find_region(ctx, name)):
+        return None, found
+    if found := find_topic(ctx, name):
+        return found, None
+    if found := find_region(ctx, name):
+        return None, found
+    parts = _IN.split(name.strip(), maxsplit=1)
+    if len(parts) == 2 and (topic := find_topic(ctx, parts[0])) and (where := find_region(ctx, parts[1])):
+        return topic, where
+    return None, None
+
+
+def region(ctx, name: str, lang: str, window_s: int = DEFAULT_WINDOW_S) -> tuple[str, list[Alert], Summary | None]:
+    """'What is happening in Bonn?': the region's summary."""
+    topic, found = subject(ctx, name, region_first=True)
+    if topic is None and found is None:
         known = ", ".join(r.title for r in ctx.cfg.regions)
-        return say("region.unknown", lang, name=name.strip(), known=known), []
-    window, first, last = _recent(ctx, window_s)
-    dims = {"region": found.name}
-    n, neg = window.total("n", dims, first, last), window.total("neg", dims, first, last)
-    lines = [say("region.header", lang, region=found.title, window=format_duration(window_s), n=int(n), neg=int(neg))]
-    by_topic = window.groups("n", dims, ["topic"], first, last)
-    if by_topic:
-        top = sorted(by_topic.items(), key=lambda kv: -kv[1])[:3]
-        named = ", ".join(f"{render.label_title(ctx.cfg, 'topic', t, lang)} ({int(c)})" for (t,), c in top)
-        lines.append(say("region.topics", lang, topics=named))
-    related = [a for a in open_alerts(ctx, None) if a.labels.get("region") == found.name]
-    if related:
-        lines.append(say("region.alerts", lang, alerts=", ".join(f"#{a.id}" for a in related)))
-    return "\n".join(lines), related
+        return say("region.unknown", lang, name=name.strip(), known=known), [], None
+    return _summarize(ctx, topic, found, lang, window_s)
 
 
-def summary(ctx, name: str, lang: str, window_s: int = DEFAULT_WINDOW_S) -> tuple[str, list[Alert]]:
-    """A topic in plain words: how much, how negative, where, what people say, open alerts."""
-    topic = find_topic(ctx, name)
-    if topic is None:
-        known = ", ".join(getattr(t.title, lang) for t in ctx.cfg.topics)
-        return say("summary.unknown", lang, name=name.strip(), known=known), []
-    window, first, last = _recent(ctx, window_s)
-    dims = {"topic": topic.name}
-    n, neg = window.total("n", dims, first, last), window.total("neg", dims, first, last)
-    before = window.total("n", dims, first - window_s // 60, first - 1)
-    title = getattr(topic.title, lang)
-    span = format_duration(window_s)
-    if not n:
-        return say("summary.quiet", lang, topic=title, window=span), []
-    lines = [say("summary.header", lang, topic=title, window=span, n=int(n), share=round(100 * neg / n),
-                 before=int(before))]
-    by_region = window.groups("n", dims, ["region"], first, last)
-    if by_region:
-        top = sorted(by_region.items(), key=lambda kv: -kv[1])[:3]
-        lines.append(say("summary.regions", lang, regions=", ".join(
-            f"{render.label_title(ctx.cfg, 'region', r, lang)} ({int(c)})" for (r,), c in top)))
-    related = [a for a in open_alerts(ctx, None) if a.labels.get("topic") == topic.name]
-    if related:
-        lines.append(say("region.alerts", lang, alerts=", ".join(f"#{a.id}" for a in related)))
-    return "\n".join(lines), related
+def summary(ctx, name: str, lang: str, window_s: int = DEFAULT_WINDOW_S) -> tuple[str, list[Alert], Summary | None]:
+    """A topic, a region or a topic in a region, in plain words (bot.summary; docs/summaries.md)."""
+    topic, found = subject(ctx, name)
+    if topic is None and found is None:
+        return say("sum.unknown", lang, name=name.strip(), topics=", ".join(getattr(t.title, lang) for t in ctx.cfg.topics),
+                   regions=", ".join(r.title for r in ctx.cfg.regions)), [], None
+    return _summarize(ctx, topic, found, lang, window_s)
+
+
+def _summarize(ctx, topic, found, lang: str, window_s: int) -> tuple[str, list[Alert], Summary]:
+    built = summaries.build(ctx, topic.name if topic else None, found.name if found else None, window_s)
+    related = [a for ref in built.alerts if ref.open and (a := ctx.store.get_alert(ref.id))]
+    return summary_text.text(ctx.cfg, built, lang), related, built
 
 
 def oncall(ctx, department: str | None, lang: str, now: float | None = None) -> str:

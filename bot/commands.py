@@ -7,6 +7,8 @@ import time
 from dataclasses import dataclass, field
 
 from bot import actions, alerting, answers, render
+from bot import summary as summaries
+from bot import summary_text
 from bot.durations import format_duration, parse_duration
 from bot.models import Alert
 from bot.texts import say
@@ -54,6 +56,11 @@ _WINDOW = re.compile(
     re.I,
 )
 _SUMMARY_ALONE = re.compile(r"^\s*/?(?:summary|zusammenfassung)\s*[?!.]*\s*$", re.I)
+_MORE = re.compile(
+    r"^\s*/?(?:(?P<en>more|show more|more details|tell me more|details please)|(?P<de>mehr|mehr dazu|zeig mehr|mehr details|"
+    r"mehr bitte|details bitte)|(?P<any>details|/details))\s*[?!.]*\s*$",
+    re.I,
+)
 _EXPLAIN = re.compile(r"^\s*/?(?:explain|erkläre?|erklär|warum|why)\s*(?:alarm|alert)?\s*#?\s*(\d+)\s*[?!.]*\s*$", re.I)
 _LIST_RULES = re.compile(r"^\s*/?(?:list rules|rules|regeln|regeln anzeigen|zeige regeln)\s*[?!.]*\s*$", re.I)
 _RELOAD = re.compile(r"^\s*/?(?:reload rules|regeln neu laden|lade regeln neu)\s*[!.]*\s*$", re.I)
@@ -87,6 +94,7 @@ class Reply:
     text: str
     lang: str
     alerts: list[Alert] = field(default_factory=list)
+    summary: summaries.Summary | None = None  # a summary's data (series, normal band, alerts) for a chart
 
 
 def guess_language(text: str, default: str) -> str:
@@ -162,21 +170,40 @@ def handle(ctx, req: Request) -> Reply:
         return act(ctx, int(m.group("id")), verb, req.platform, user_id, req.user, lang, _duration(m.group("duration")))
     if _ONCALL.search(text):
         return Reply(answers.oncall(ctx, req.department, lang), lang)
+    if m := _MORE.match(text):
+        return _more(ctx, req, user_id, "de" if m.group("de") else "en" if m.group("en") else None)
     text, window_s = _window(text)
     if m := _REGION.search(text):
-        answer, related = answers.region(ctx, m.group(1), lang, window_s)
-        return Reply(answer, lang, related)
+        return _summary(ctx, req, user_id, lang, *answers.region(ctx, m.group(1), lang, window_s))
     if _SUMMARY_ALONE.match(text):
         return Reply(say("summary.which", lang, known=", ".join(getattr(t.title, lang) for t in ctx.cfg.topics)), lang)
     if m := _SUMMARY.search(text):
-        answer, related = answers.summary(ctx, m.group(1), lang, window_s)
-        return Reply(answer, lang, related)
+        return _summary(ctx, req, user_id, lang, *answers.summary(ctx, m.group(1), lang, window_s))
     if _TOPICS.search(text):
         return Reply(answers.topics(ctx, lang, window_s), lang)
     if _ALERTS.search(text):
         found_text, found = answers.alerts(ctx, req.department, lang)
         return Reply(found_text, lang, found)
     return Reply(say("unknown", lang), lang)
+
+
+def _summary(ctx, req: Request, user_id: str, lang: str, answer: str, related: list[Alert], summary) -> Reply:
+    """A summary's short answer; the chat remembers it for a "more" right after."""
+    if summary is not None:
+        summaries.remember(ctx, summaries.chat_key(req.platform, req.department, user_id), summary, lang)
+    return Reply(answer, lang, related, summary)
+
+
+def _more(ctx, req: Request, user_id: str, lang: str | None) -> Reply:
+    """'more' / 'mehr' after a summary: the full breakdown of the same numbers."""
+    found = summaries.recall(ctx, summaries.chat_key(req.platform, req.department, user_id))
+    if found is None:
+        lang = lang or ctx.department_language(req.department)
+        return Reply(say("sum.nothing", lang), lang)
+    summary, asked_in = found
+    lang = lang or asked_in
+    related = [a for ref in summary.alerts if ref.open and (a := ctx.store.get_alert(ref.id))]
+    return Reply(summary_text.text(ctx.cfg, summary, lang, full=True), lang, related, summary)
 
 
 def act(ctx, alert_id: int, action: str, platform: str, user_id: str | None, user_name: str,

@@ -79,7 +79,7 @@ def process(ctx, scorer, evaluator: Evaluator, storage_keys: list[str]) -> int:
         return 0
     keys = [k for k, _ in present]
     posts = [p for _, p in present]
-    scores = scorer.score(posts)
+    scores, vectors = _score(scorer, posts)
     # The company's own posts are scored and kept, but they are not what customers say.
     counted = [i for i, p in enumerate(posts) if not ctx.cfg.is_own(p.channel, p.author_id)]
     c_posts, c_scores = [posts[i] for i in counted], [scores[i] for i in counted]
@@ -96,8 +96,26 @@ def process(ctx, scorer, evaluator: Evaluator, storage_keys: list[str]) -> int:
         ctx.cfg.retention.posts,
         hourly=aggregates.hourly(incs),
         hourly_ttl=ctx.cfg.retention.hourly,
+        vectors=_packed(vectors, keys, counted),
     )
     emerging.observe(ctx, c_posts, c_scores)
     evaluator.evaluate({m for m, _ in incs})
     log.debug("scored %d posts in %.0f ms", len(posts), (time.perf_counter() - started) * 1000)
     return len(posts)
+
+
+def _score(scorer, posts: list) -> tuple[list, object]:
+    """Scores, and the sentence vectors the topic detector computed on the way (None without)."""
+    if hasattr(scorer, "score_with_vectors"):
+        return scorer.score_with_vectors(posts)
+    return scorer.score(posts), None
+
+
+def _packed(vectors, keys: list[str], counted: list[int]) -> dict[str, bytes]:
+    """Customer posts' vectors as float16 bytes (768 bytes for MiniLM), for summaries' representative posts."""
+    if vectors is None or len(vectors) != len(keys):
+        return {}
+    import numpy as np
+
+    half = np.asarray(vectors, dtype=np.float16)
+    return {keys[i]: half[i].tobytes() for i in counted}

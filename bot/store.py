@@ -13,7 +13,7 @@ from bot.models import Alert, AlertStatus, Post, Scores
 
 PREFIX = "sitroom:"
 # Key templates, all in one place (as rq does it).
-POST = PREFIX + "post:{key}"  # hash: post (json), scores (json)
+POST = PREFIX + "post:{key}"  # hash: post (json), scores (json), vec (float16 sentence embedding, customer posts)
 PENDING = PREFIX + "pending"  # list of post keys waiting to be scored
 BATCH = PREFIX + "batch:{owner}"  # list of post keys a scoring job has claimed
 SCORING_REQUESTED = PREFIX + "scoring-requested"  # flag: a scoring job is on its way
@@ -44,6 +44,7 @@ EMERGING_TERMS = PREFIX + "{{emerging}}:terms:{bucket}"  # hash: term -> posts w
 EMERGING_POSTS = PREFIX + "{{emerging}}:posts:{bucket}"  # list of the bucket's posts as detector records (json)
 EMERGING_TOPICS = PREFIX + "{emerging}:topics"  # hash: topic id -> json {name, terms, first_seen, last_seen}
 CLOCK = PREFIX + "clock"  # noise: id of the tick job that carries the one clock chain
+SUMMARY = PREFIX + "summary:{chat}"  # json: the last summary given in a chat, for its "more" follow-up
 CHAT_KEEP = 200
 AUDIT_KEEP = 100_000
 
@@ -201,11 +202,17 @@ class Store:
         post_ttl: int,
         hourly: dict[tuple[int, str], float] | None = None,
         hourly_ttl: int = 63 * 86400,
+        vectors: dict[str, bytes] | None = None,
     ) -> None:
-        """Store a scored batch: scores per post, per-minute and hourly aggregates, and top posts."""
+        """Store a scored batch: scores per post (and sentence vectors, storage key -> bytes),
+        per-minute and hourly aggregates, and top posts."""
         pipe = self.r.pipeline(transaction=True)
+        vectors = vectors or {}
         for k, s in zip(keys, scores):
-            pipe.hset(k, "scores", json.dumps(s.to_dict(), ensure_ascii=False))
+            fields = {"scores": json.dumps(s.to_dict(), ensure_ascii=False)}
+            if k in vectors:
+                fields["vec"] = vectors[k]
+            pipe.hset(k, mapping=fields)
         self._increment(pipe, lambda m: AGG.format(minute=m), aggregates, aggregate_ttl)
         self._increment(pipe, lambda h: HOUR.format(hour=h), hourly or {}, hourly_ttl)
         for minute, post_key, reach in tops:
@@ -472,6 +479,35 @@ class Store:
         if forget:
             pipe.hdel(EMERGING_TOPICS, *forget)
         pipe.execute()
+
+    # --- summaries ---------------------------------------------------------------------
+    def window_posts(self, minutes: Iterable[int], per_minute: int) -> list[tuple[int, str, float, Scores | None]]:
+        """(minute, storage key, reach, scores) of the highest-reach customer posts of each minute
+        (at most per_minute each), in two round trips; expired posts are left out."""
+        minutes = list(minutes)
+        pipe = self.r.pipeline(transaction=False)
+        for m in minutes:
+            pipe.zrevrange(TOP.format(minute=m), 0, per_minute - 1, withscores=True)
+        found = [(m, k.decode(), reach) for m, rows in zip(minutes, pipe.execute()) for k, reach in rows]
+        pipe = self.r.pipeline(transaction=False)
+        for _, key, _ in found:
+            pipe.hget(key, "scores")
+        return [(m, key, reach, Scores.from_dict(json.loads(raw)))
+                for (m, key, reach), raw in zip(found, pipe.execute()) if raw]
+
+    def post_vectors(self, keys: Iterable[str]) -> list[bytes | None]:
+        """The stored sentence vectors of posts (storage keys); None where there is none."""
+        pipe = self.r.pipeline(transaction=False)
+        for k in keys:
+            pipe.hget(k, "vec")
+        return pipe.execute()
+
+    def save_summary(self, chat: str, summary: dict[str, Any], ttl_s: int) -> None:
+        self.r.set(SUMMARY.format(chat=chat), json.dumps(summary, ensure_ascii=False), ex=ttl_s)
+
+    def last_summary(self, chat: str) -> dict[str, Any] | None:
+        raw = self.r.get(SUMMARY.format(chat=chat))
+        return json.loads(raw) if raw else None
 
     # --- events and chat ---------------------------------------------------------------
     def publish(self, event: dict[str, Any]) -> None:

@@ -52,9 +52,7 @@ def hours_needed(rules: list, now: float, tz: str | None = None) -> set[int]:
     for rule in rules:
         if isinstance(rule, Spike) and rule.seasonal_weeks:
             minutes = rule.window // 60
-            first = last - minutes + 1
-            for days in _weeks(rule) + _days():
-                out.update(hours_of(days_back(first, days, zone), minutes))
+            out.update(seasonal_hours(last - minutes + 1, minutes, rule.seasonal_weeks, zone))
         elif isinstance(rule, Flatline):
             hour = int(now // 3600)
             out.update(range(hour - rule.baseline // 3600, hour))
@@ -169,9 +167,9 @@ def _spike(rule: Spike, window: Window, dims, first: int, last: int):
             yield labels, current, baseline
 
 
-def _weeks(rule: Spike) -> list[int]:
+def _weeks(weeks: int) -> list[int]:
     """How many days back the weekly comparisons look."""
-    return [7 * w for w in range(1, rule.seasonal_weeks + 1)]
+    return [7 * w for w in range(1, weeks + 1)]
 
 
 def _days() -> list[int]:
@@ -179,17 +177,28 @@ def _days() -> list[int]:
     return list(range(1, FALLBACK_DAYS + 1))
 
 
+def seasonal_hours(first: int, minutes: int, weeks: int, zone: ZoneInfo) -> set[int]:
+    """The hourly aggregates `seasonal` reads for `minutes` minutes from minute `first`."""
+    return {h for days in _weeks(weeks) + _days() for h in hours_of(days_back(first, days, zone), minutes)}
+
+
+def seasonal(window: Window, metric: str, dims, first: int, minutes: int, weeks: int) -> tuple[float | None, list[int]]:
+    """A counter's expected value over `minutes` minutes from `first`: the mean of the same local
+    time in each of the last `weeks` weeks that has history, else on the previous days that have;
+    returned with the days back it averaged ((None, []) without any history there)."""
+    for days in (_weeks(weeks), _days()):
+        seen = [(d, v) for d in days if (v := window.past(metric, dims, first, minutes, d)) is not None]
+        if seen:
+            return fmean(v for _, v in seen), [d for d, _ in seen]
+    return None, []
+
+
 def _seasonal(rule: Spike, window: Window, dims, first: int) -> float | None:
-    """The expected count from the same window in past weeks, else on past days; None without
-    any history there (the caller then compares with the hours just before)."""
+    """The spike's expected count from past weeks, else past days; None without any history there
+    (the caller then compares with the hours just before)."""
     if not rule.seasonal_weeks:
         return None
-    minutes = rule.window // 60
-    for days in (_weeks(rule), _days()):
-        seen = [v for d in days if (v := window.past("n", dims, first, minutes, d)) is not None]
-        if seen:
-            return fmean(seen)
-    return None
+    return seasonal(window, "n", dims, first, rule.window // 60, rule.seasonal_weeks)[0]
 
 
 def _flatline(rule: Flatline, window: Window, open_alerts: dict[str, Alert], now: float):

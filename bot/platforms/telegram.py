@@ -39,6 +39,8 @@ WORDS = {
     "status": {"de": "offene Alarme", "en": "open alerts"},
     "topics": {"de": "Themen", "en": "topics"},
     "summary": {"de": "Zusammenfassung", "en": "summary"},
+    "more": {"de": "mehr", "en": "more"},
+    "silences": {"de": "Stummschaltungen", "en": "silences"},
     "oncall": {"de": "wer hat Bereitschaft", "en": "who is on call"},
     "help": {"de": "hilfe", "en": "help"},
     "start": {"de": "hilfe", "en": "help"},  # what Telegram sends when someone opens the bot's chat
