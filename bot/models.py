@@ -42,6 +42,7 @@ class Post:
     url: str | None = None
     geo: tuple[float, float] | None = None  # (lat, lon)
     place: str | None = None  # a place name the platform attached
+    author_location: str | None = None  # where the author says they are (their profile), free text
     in_reply_to: str | None = None
 
     @property
@@ -72,6 +73,7 @@ class Scores:
     sentiment_score: float = 0.0  # -1 .. 1
     topic: str | None = None
     topic_score: float = 0.0
+    topic_scores: dict[str, float] = field(default_factory=dict)  # multi-label: each topic's score from 0.25 up
     region: str | None = None
     reach: float = 0.0
 

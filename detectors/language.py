@@ -9,6 +9,7 @@ from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
 from bot.models import Post, Scores
 
 UNDETERMINED = "und"
+MIN_DISTANCE = 0.1  # lingua's relative distance between the two likeliest languages, else "und"
 _LETTER = re.compile(r"[^\W\d_]")
 # Links, mentions and hashtags say little about the language and can mislead short posts.
 _NOISE = re.compile(r"https?://\S+|www\.\S+|[@#]\w+")
@@ -23,19 +24,24 @@ def _text_to_judge(text: str) -> str | None:
 
 
 class LanguageDetector:
-    """Fills scores.language with one of the configured ISO 639-1 codes, or "und"."""
+    """Fills scores.language with one of the configured ISO 639-1 codes, or "und".
+
+    "und" (undetermined): no letters, or lingua cannot tell the configured languages apart with
+    at least `min_distance` between the likeliest and the next ("ok", "lol", "Super", "WTF").
+    """
 
     name = "language"
 
-    def __init__(self, languages: tuple[str, ...] | list[str] = ("de", "en")):
-        self.languages = tuple(code.lower() for code in languages)
+    def __init__(self, languages: tuple[str, ...] | list[str] = ("de", "en"), min_distance: float = MIN_DISTANCE):
+        self.languages = tuple(dict.fromkeys(code.lower() for code in languages))
         if not self.languages:
             raise ValueError("LanguageDetector needs at least one language")
         langs = [Language.from_iso_code_639_1(IsoCode639_1.from_str(code)) for code in self.languages]
         self._codes = dict(zip(langs, self.languages))
         # lingua needs two languages to choose between; restricting it keeps it small and fast
         # (all languages cost ~1.3 GB and ~5 s to load).
-        self._detector = LanguageDetectorBuilder.from_languages(*langs).build() if len(langs) > 1 else None
+        self._detector = (LanguageDetectorBuilder.from_languages(*langs).with_minimum_relative_distance(min_distance)
+                          .build() if len(langs) > 1 else None)
 
     def _code(self, lang: Language | None) -> str:
         if self._detector is None:
@@ -43,7 +49,7 @@ class LanguageDetector:
         return self._codes.get(lang, UNDETERMINED) if lang is not None else UNDETERMINED
 
     def detect(self, text: str) -> str:
-        """The language code of one text, or "und" when it has no letters or lingua cannot tell."""
+        """The language code of one text, or "und" when it has no letters or lingua is unsure."""
         judged = _text_to_judge(text)
         if judged is None:
             return UNDETERMINED

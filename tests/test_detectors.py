@@ -14,7 +14,7 @@ from detectors.language import LanguageDetector
 from detectors.reach import ReachDetector
 from detectors.region import RegionDetector, haversine_km
 from detectors.scorer import Scorer
-from detectors.sentiment import SentimentAnalyzer
+from detectors.sentiment_lexicon import LexiconSentiment
 from detectors.topics import TopicDetector, fold
 
 TOPICS = [
@@ -154,7 +154,7 @@ def test_language_given_by_the_platform_is_trusted_when_it_is_ours():
 
 
 def sentiment(text: str, language: str) -> Scores:
-    return run(SentimentAnalyzer(), [post(text)], [Scores(language=language)])[0]
+    return run(LexiconSentiment(), [post(text)], [Scores(language=language)])[0]
 
 
 @pytest.mark.parametrize(
@@ -210,7 +210,7 @@ def test_sentiment_is_fast():
     posts = [post(texts[i % 4]) for i in range(20_000)]
     scores = [Scores(language="de" if i % 2 else "en") for i in range(20_000)]
     started = time.perf_counter()
-    SentimentAnalyzer().score(posts, scores)
+    LexiconSentiment().score(posts, scores)
     assert time.perf_counter() - started < 2.0  # >10k posts/s even on a busy CI machine
 
 

@@ -64,6 +64,7 @@ class User(Loose):
     id: Id
     name: str = ""
     username: str = ""
+    location: str = ""  # the profile's free-text location (user.fields=location)
     public_metrics: UserMetrics | None = None
 
 
@@ -129,6 +130,7 @@ def _post(t: Tweet, channel: str, users: dict[str, User], places: dict[str, Plac
         # x.com/i/web/status/<id> opens any post when the author's handle is not in includes.
         url=f"https://x.com/{user.username}/status/{t.id}" if user and user.username else f"https://x.com/i/web/status/{t.id}",
         geo=_geo(t, place), place=(place.full_name or None) if place else None, in_reply_to=reply_to,
+        author_location=(user.location.strip() or None) if user else None,
     )
 
 
