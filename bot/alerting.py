@@ -11,8 +11,7 @@ from __future__ import annotations
 import logging
 import time
 
-from bot import emerging, escalation, notify
-from bot.aggregates import post_dims
+from bot import emerging, escalation, explanation, notify
 from bot.models import Alert, AlertStatus
 from rules import engine, noise
 
@@ -55,6 +54,8 @@ def rule_of(ctx, alert: Alert):
 
 def _new(ctx, fire: engine.Fire, now: float) -> Alert:
     rule = fire.rule
+    post_keys = evidence(ctx, rule, fire.labels, fire.at)
+    began, new_terms = explanation.find(ctx, rule, fire.labels, fire.at, fire.current, fire.baseline, post_keys)
     return Alert(
         id=ctx.store.new_alert_id(),
         fingerprint=fire.fingerprint,
@@ -68,8 +69,10 @@ def _new(ctx, fire: engine.Fire, now: float) -> Alert:
         measure=measure_of(rule),
         reported=fire.current,
         window_s=rule.window,
-        post_keys=evidence(ctx, rule, fire.labels, fire.at),
+        post_keys=post_keys,
         started_at=fire.at,
+        began_at=began,
+        new_terms=new_terms,
         updated_at=fire.at,
         created_wall=now,
         history=[{"at": now, "action": "fired", "event_time": fire.at}],
@@ -250,22 +253,4 @@ def evidence(ctx, rule, labels: dict[str, str], now: float) -> list[str]:
     """Post keys of the highest-reach posts in the rule's window that belong to this alert."""
     if rule.type == "new_topic":  # its posts are the emerging topic's, chosen by the detector
         return emerging.examples(ctx, labels.get("emerging", ""))[:EXAMPLES]
-    last = int(now // 60)
-    minutes = range(last - rule.window // 60 + 1, last + 1)
-    candidates = ctx.store.top_posts(minutes, per_minute=30)[:200]
-    loaded = ctx.store.load_posts(k for k, _ in candidates)
-    tagged = rule.type in ("keyword", "viral_post")
-    out = []
-    for item in loaded:
-        if item is None or item[1] is None:
-            continue
-        post, scores = item
-        dims = post_dims(post, scores)
-        if any(dims.get(k) != v for k, v in labels.items()):
-            continue
-        if tagged and rule.name not in engine.tag([rule], post, scores):
-            continue
-        out.append(post.key)
-        if len(out) == EXAMPLES:
-            break
-    return out
+    return [post.key for post, _ in explanation.matching_posts(ctx, rule, labels, now, EXAMPLES)]

@@ -7,6 +7,7 @@ import time
 import unicodedata
 from datetime import datetime
 
+from bot import explanation
 from bot import oncall as oncall_schedules
 from bot import render
 from bot import summary as summaries
@@ -181,18 +182,25 @@ def explain(ctx, alert_id: int, lang: str) -> tuple[str, list[Alert]]:
     elif rule.type == "threshold":
         detail = say("explain.threshold", lang, **numbers, metric=rule.metric, above=f"{rule.above:g}")
     elif rule.type == "keyword":
-        terms = ", ".join(f"„{t}“" if lang == "de" else f"“{t}”" for t in rule.any + rule.all)
+        terms = ", ".join(f"„{t}“" if lang == "de" else f"“{t}”" for t in rule.words(lang))
         detail = say("explain.keyword", lang, **numbers, terms=terms)
     elif rule.type == "sentiment_shift":
         detail = say("explain.sentiment_shift", lang, **numbers, increase=round(100 * rule.min_increase))
-    else:
+    elif rule.type == "viral_post":
         detail = say("explain.viral_post", lang, **numbers, above=render.number(rule.reach_above, lang))
+    elif rule.type == "new_topic":
+        detail = say("explain.new_topic", lang, **numbers)
+    elif rule.type == "flatline":
+        detail = say("explain.flatline", lang, **numbers, silent=format_duration(rule.silent_for), rate=f"{rule.min_rate:g}")
+    else:
+        detail = say("explain.composite", lang, window=window, members=", ".join(rule.all or rule.any))
     lines = [say("explain.header", lang, id=alert_id, rule=rule.name, type=rule.type, departments=depts,
                  description=rule.description or render.title(ctx.cfg, alert, lang)), detail]
     filters = {**rule.match.dims(), **{k: v for k, v in alert.labels.items() if k in rule.group_by}}
     if filters:
         lines.append(say("explain.filters", lang, filters=", ".join(
             f"{k} = {render.label_title(ctx.cfg, k, v, lang)}" for k, v in filters.items())))
+    lines += explanation.lines(ctx.cfg, alert, None, lang)  # when it began, what is new
     return "\n".join(lines), [alert]
 
 

@@ -118,6 +118,8 @@ class Alert:
     window_s: int = 0
     post_keys: list[str] = field(default_factory=list)
     started_at: float = 0.0  # event time of first firing
+    began_at: float | None = None  # event time the change it reports began (bot/explanation.py)
+    new_terms: list[str] = field(default_factory=list)  # terms new against the baseline when it fired
     updated_at: float = 0.0  # event time of last evidence
     created_wall: float = 0.0  # wall clock when the alert was created
     acked_by: str | None = None

@@ -81,8 +81,13 @@ def _num(x: float, lang: str) -> str:
     return text.translate(str.maketrans(",.", ".,")) if lang == "de" else text
 
 
-def card(cfg: Config, alert: Alert, lang: str, posts: list[dict] | None = None) -> dict:
-    """Everything a platform needs to show the alert, already in the reader's language."""
+def card(cfg: Config, alert: Alert, lang: str, posts: list[dict] | None = None, rule=None) -> dict:
+    """Everything a platform needs to show the alert, already in the reader's language.
+
+    `why` explains it (bot/explanation.py): the rule's condition when `rule` is given, when the
+    change began, and the terms new against the baseline."""
+    from bot import explanation
+
     region = alert.labels.get("region")
     where = label_title(cfg, "region", region, lang) if region else say("card.everywhere", lang)
     size = _size(alert, lang)
@@ -112,6 +117,7 @@ def card(cfg: Config, alert: Alert, lang: str, posts: list[dict] | None = None) 
         "title": title(cfg, alert, lang),
         "where": say("card.where", lang, where=where),
         "size": size,
+        "why": explanation.lines(cfg, alert, rule, lang),
         "status_line": " · ".join([status_line, *notes]),
         "departments": alert.departments,
         "posts_label": say("card.posts", lang),
@@ -159,8 +165,9 @@ def cards(ctx, alert: Alert) -> dict:
         {"text": post.text[:280], "author": post.author_name, "channel": post.channel, "url": post.url}
         for post in ctx.store.posts(alert.post_keys)
     ]
+    rule = next((r for r in ctx.rules or () if r.name == alert.rule), None)
     return {
         "id": alert.id,
         "departments": alert.departments,
-        "cards": {lang: card(ctx.cfg, alert, lang, examples) for lang in ("de", "en")},
+        "cards": {lang: card(ctx.cfg, alert, lang, examples, rule) for lang in ("de", "en")},
     }

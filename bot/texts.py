@@ -143,6 +143,68 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Measured: {current} posts reaching more than {above} people in {window}.",
     },
     "explain.filters": {"de": "Filter: {filters}", "en": "Filters: {filters}"},
+    "explain.new_topic": {
+        "de": "Gemessen: {current} Beiträge zu einem neuen Thema in {window}, sonst ≈ {baseline}. Sie feuert ab {min_count}.",
+        "en": "Measured: {current} posts about a new topic in {window}, usually ≈ {baseline}. It fires at {min_count}.",
+    },
+    "explain.flatline": {
+        "de": "Gemessen: seit {current} Minuten kein Beitrag, sonst {baseline} pro Stunde. Sie feuert nach {silent} Stille bei Kanälen mit mindestens {rate} Beiträgen pro Stunde.",
+        "en": "Measured: no post for {current} minutes, usually {baseline} an hour. It fires after {silent} of silence on channels with at least {rate} posts an hour.",
+    },
+    "explain.composite": {
+        "de": "Sie feuert, wenn {members} innerhalb von {window} zusammen feuern.",
+        "en": "It fires when {members} fire together within {window}.",
+    },
+    "why.spike": {
+        "de": "Regel „{rule}“: mindestens {factor}× so viele Beiträge wie üblich (und mindestens {min_count}) in {window}",
+        "en": "Rule “{rule}”: at least {factor}× the usual posts (and at least {min_count}) in {window}",
+    },
+    "why.threshold_count": {
+        "de": "Regel „{rule}“: mehr als {above} Beiträge in {window}",
+        "en": "Rule “{rule}”: more than {above} posts in {window}",
+    },
+    "why.threshold_negative_count": {
+        "de": "Regel „{rule}“: mehr als {above} negative Beiträge in {window}",
+        "en": "Rule “{rule}”: more than {above} negative posts in {window}",
+    },
+    "why.threshold_negative_share": {
+        "de": "Regel „{rule}“: mehr als {above} negative Beiträge in {window} (ab {min_count} Beiträgen)",
+        "en": "Rule “{rule}”: more than {above} negative posts in {window} (from {min_count} posts)",
+    },
+    "why.threshold_reach": {
+        "de": "Regel „{rule}“: mehr als {above} erreichte Menschen in {window}",
+        "en": "Rule “{rule}”: more than {above} people reached in {window}",
+    },
+    "why.keyword": {
+        "de": "Regel „{rule}“: mindestens {min_count} Beiträge mit {terms} in {window}",
+        "en": "Rule “{rule}”: at least {min_count} posts with {terms} in {window}",
+    },
+    "why.sentiment_shift": {
+        "de": "Regel „{rule}“: Anteil negativer Beiträge mindestens {increase} Punkte über dem üblichen (ab {min_count} Beiträgen in {window})",
+        "en": "Rule “{rule}”: negative share at least {increase} points above usual (from {min_count} posts in {window})",
+    },
+    "why.viral_post": {
+        "de": "Regel „{rule}“: ein Beitrag erreicht mehr als {above} Menschen",
+        "en": "Rule “{rule}”: a post reaches more than {above} people",
+    },
+    "why.new_topic": {
+        "de": "Regel „{rule}“: ein Thema, das kein bekanntes abdeckt, mit mindestens {min_count} Beiträgen in {window}",
+        "en": "Rule “{rule}”: a topic no known one covers, with at least {min_count} posts in {window}",
+    },
+    "why.flatline": {
+        "de": "Regel „{rule}“: {silent} kein Beitrag in einem Kanal, der sonst mindestens {rate} pro Stunde hat",
+        "en": "Rule “{rule}”: no post for {silent} on a channel that usually has at least {rate} an hour",
+    },
+    "why.composite_all": {
+        "de": "Regel „{rule}“: {members} feuern gemeinsam innerhalb von {window}",
+        "en": "Rule “{rule}”: {members} fire together within {window}",
+    },
+    "why.composite_any": {
+        "de": "Regel „{rule}“: eine von {members} feuert",
+        "en": "Rule “{rule}”: one of {members} fires",
+    },
+    "why.began": {"de": "Die Veränderung begann gegen {time}", "en": "The change began around {time}"},
+    "why.terms": {"de": "Neu gegenüber dem Vortag: {terms}", "en": "New compared with the day before: {terms}"},
     "explain.gone": {
         "de": "Alarm #{id} kam von der Regel „{rule}“, die es nicht mehr gibt.",
         "en": "Alert #{id} came from rule “{rule}”, which no longer exists.",

@@ -157,6 +157,10 @@ class Keyword(Base):
         """Whether this post counts for the rule (the match filters apply later, through the aggregates)."""
         return self.matches(post.text, scores.language)
 
+    def words(self, language: str) -> list[str]:
+        """The `any` and `all` terms that posts in `language` are matched with."""
+        return [*(_terms_for(self.any, language) or []), *(_terms_for(self.all, language) or [])]
+
     def matches(self, text: str, language: str | None = None) -> bool:
         """A post uses the terms of its language; a post whose language was not detected counts
         when it would count in any of the languages. A term may start a word."""
