@@ -3,20 +3,23 @@
 `Detector.update(t, value) -> score` takes one row at a time (t in epoch seconds) and returns an
 anomaly score in 0..1 computed only from the rows before it and the current row. At or above
 `THRESHOLD` (0.5) a row is an anomaly. The state is a small JSON-able dict (`state()` /
-`Detector.from_state()`, 10–45 KB as JSON), so a worker can keep one detector per series in Redis.
+`Detector.from_state()`, 3–52 KB as JSON), so a worker can keep one detector per series in Redis.
 
 How a score is made (docs/anomaly.md explains it at length):
 1. Novelty of the current value: the distance from the value to the nearest value seen before,
-   in units of the series' spread (a value histogram whose resolution adapts to the spread).
-2. Novelty of the recent shape: the last 16 and the last 48 rows, each reduced to four segment
+   in units of the series' spread, widened in the tails (a value histogram whose resolution
+   adapts to the spread).
+2. Novelty of the change from the last row: the distance to the nearest change seen before.
+3. Novelty of the recent shape: the last 16 and the last 48 rows, each reduced to four segment
    means, compared with a bounded memory of the shapes seen before (up to the previous window).
-3. Seasonal residual (only when the sampling resolves a day and a weekday/hour-of-day profile
+4. Seasonal residual (only when the sampling resolves a day and a weekday/hour-of-day profile
    explains the series much better than its recent median): how far the value is from what this
    time of day and this kind of day usually bring.
-4. Every feature is calibrated against its own history (a decayed histogram): its surprise is
-   log10 of how many rows, on average, pass for each row at least this extreme. The score is the
-   largest surprise minus a per-feature offset, mapped to 0..1; a detection silences the next
-   rows so one event gives one alert.
+5. Every feature is calibrated against its own history (a decayed histogram): its surprise is
+   log10 of how many rows, on average, pass for each row at least this extreme, plus a bonus for
+   going far beyond the feature's top 0.05 %. The score is the largest surprise minus a
+   per-feature offset, mapped to 0..1; a detection silences the next rows so one event gives one
+   alert.
 """
 
 from __future__ import annotations
@@ -33,15 +36,17 @@ DAY = 86400.0
 # One global parameter set (chosen on NAB as docs/anomaly.md describes; not tuned per series).
 VALUE_RESOLUTION = 0.02  # value memory: values closer than this many spreads are the same value
 VALUE_CAP = 256  # at most this many remembered values; beyond it the resolution doubles
+VALUE_RELATIVE = 0.1  # far from the median, a distance counts relative to 10 % of the distance from it
 SHAPES = ((16, 4), (48, 4))  # (rows, segments): the shapes remembered
 SHAPE_RESOLUTION = 0.1  # shapes closer than this (RMS, in spreads) are the same shape
 NOVELTY_FLOOR = 0.02  # distances (in spreads) up to this much beyond a memory's resolution count as nothing
 SHAPE_CAP = 256  # remembered shapes per span; beyond it the resolution grows
-OFFSETS = {"value": 1.0, "shape16": 1.5, "shape48": 0.75, "seasonal": 2.25}  # surprise (log10) an alarm needs, minus 1
-SILENCE = 50  # rows after a detection whose score is damped
+OFFSETS = {"value": 1.0, "change": 3.0, "shape16": 1.75, "shape48": 0.75, "seasonal": 2.375}  # surprise (log10) an alarm needs, minus 1
+SILENCE = 40  # rows after a detection whose score is damped
 SILENCE_DAMPING = 0.25  # how much of the score a silenced row keeps
 WARM_ROWS = 32  # rows before any score
 HALF_LIFE = 20000  # rows: how fast the calibration forgets
+RECORD_QUANTILE = 0.0005  # a feature beyond its top 0.05 % gets a bonus for how far beyond it goes
 COUNT_NOISE = 3.0  # for counts, a value this many sqrt(count + 1) from a count seen before is not new
 LOW_COUNT = 30  # counts below this get that allowance
 SEASON_BUCKETS = 48  # buckets per day of the seasonal profile (at most; fewer for coarse sampling)
@@ -62,7 +67,6 @@ class Calibration:
         self.total = 0.0
         self.weight = 1.0  # weight of the next value (grows instead of decaying the counts)
         self.seen = 0
-        self.top = 0.0  # largest value seen
 
     def _position(self, f: float) -> float:
         return (math.log2(f + self.FLOOR) - math.log2(self.FLOOR)) / self.WIDTH
@@ -76,9 +80,22 @@ class Calibration:
         above += self.counts.get(b, 0.0) * (1.0 - min(max(u - b, 0.0), 1.0))
         rate = (above + 0.5 * self.weight) / (self.total + self.weight)
         s = -math.log10(min(rate, 1.0))
-        if f > self.top > 0:  # a record: a bonus for how far it goes past the largest so far
-            s += min(1.0, math.log2(f / self.top))
+        # The rate alone cannot tell "a little beyond the usual extremes" from "far beyond them"
+        # (both are about one row in all seen). A bonus for how far f goes past the top 0.05 % does;
+        # the top quantile rather than the maximum, so one wild row early on does not mute it for ever.
+        edge = self._upper(RECORD_QUANTILE)
+        if f > edge > 0:
+            s += min(1.0, math.log2(f / edge))
         return s
+
+    def _upper(self, q: float) -> float:
+        """The upper edge of the bin holding the top q of the (decayed) history."""
+        need, seen = q * self.total, 0.0
+        for k in sorted(self.counts, reverse=True):
+            seen += self.counts[k]
+            if seen >= need:
+                return 2.0 ** ((k + 1) * self.WIDTH + math.log2(self.FLOOR)) - self.FLOOR
+        return 0.0
 
     def add(self, f: float) -> None:
         self.weight /= 0.5 ** (1.0 / HALF_LIFE)
@@ -90,7 +107,6 @@ class Calibration:
         b = min(int(self._position(f)), self.BINS - 1)
         self.counts[b] = self.counts.get(b, 0.0) + self.weight
         self.total += self.weight
-        self.top = max(self.top, f)
 
     def state(self) -> dict:
         return {
@@ -98,14 +114,13 @@ class Calibration:
             "total": self.total,
             "weight": self.weight,
             "seen": self.seen,
-            "top": self.top,
         }
 
     @classmethod
     def from_state(cls, s: dict) -> Calibration:
         c = cls()
         c.counts = {int(k): float(v) for k, v in s["counts"].items()}
-        c.total, c.weight, c.seen, c.top = float(s["total"]), float(s["weight"]), int(s["seen"]), float(s["top"])
+        c.total, c.weight, c.seen = float(s["total"]), float(s["weight"]), int(s["seen"])
         return c
 
 
@@ -159,6 +174,16 @@ class ValueMemory:
                 vals.append(x)
                 cnts.append(c)
         self.values, self.counts = vals, cnts
+
+    def median(self) -> float:
+        """The count-weighted median of the remembered values (0 when none)."""
+        if not self.values:
+            return 0.0
+        v = np.asarray(self.values)
+        c = np.asarray(self.counts)
+        order = np.argsort(v)
+        cum = np.cumsum(c[order]) / c.sum()
+        return float(v[order][min(int(np.searchsorted(cum, 0.5)), len(v) - 1)])
 
     def spread(self) -> float:
         """A robust spread of the remembered values: the 10–90 % range, or the mean absolute deviation."""
@@ -329,7 +354,8 @@ class Season:
         return z
 
 
-FEATURES = ("value",) + tuple(f"shape{rows}" for rows, _ in SHAPES) + ("seasonal",)
+SHAPE_NAMES = tuple(f"shape{rows}" for rows, _ in SHAPES)
+FEATURES = ("value", "change") + SHAPE_NAMES + ("seasonal",)
 
 
 class Detector:
@@ -342,7 +368,10 @@ class Detector:
         self.steps: deque[float] = deque(maxlen=16)  # recent sampling intervals (s)
         self.last_t: float | None = None
         self.spread = 0.0
+        self.median = 0.0
         self.values = ValueMemory()
+        self.changes = ValueMemory()  # the row-to-row changes seen so far
+        self.change_spread = 0.0
         self.shapes = [ShapeMemory(r, s) for r, s in SHAPES]
         self.season: Season | None = None
         self.season_checked = False
@@ -363,6 +392,7 @@ class Detector:
         self.last_t = t
         if self.rows % (16 if self.rows < 1024 else 64) == 0 or self.spread <= 0:
             self.spread = self.values.spread()
+            self.median = self.values.median()
         if self.counting and (x < 0 or x != int(x)):
             self.counting = False
         spread = self.spread if self.spread > 0 else max(abs(x), 1.0) * 1e-6
@@ -394,9 +424,18 @@ class Detector:
         d -= self.values.step
         if self.counting and near < LOW_COUNT:  # low counts: a few more than a count seen before is noise
             d -= COUNT_NOISE * math.sqrt(max(near, 0.0) + 1.0)
-        f = {"value": max(0.0, d / spread - NOVELTY_FLOOR)}
+        # In a tail (spikes, bursts) values are sparse: a spike 3 % off an earlier one is the same
+        # spike, however small the spread of the bulk. So the unit grows with the distance from the median.
+        f = {"value": max(0.0, d / (spread + VALUE_RELATIVE * abs(near - self.median)) - NOVELTY_FLOOR)}
+        if self.recent:  # a change from the last row unlike any change before (a jump, a sudden drop)
+            if self.rows % 16 == 0 or self.change_spread <= 0:
+                self.change_spread = self.changes.spread()
+            if self.changes.values:
+                unit = self.change_spread if self.change_spread > 0 else spread
+                d = self.changes.nearest(x - self.recent[-1])[1] - self.changes.step
+                f["change"] = max(0.0, d / unit - NOVELTY_FLOOR)
         recent = list(self.recent) + [x]
-        for name, memory in zip(FEATURES[1:], self.shapes):
+        for name, memory in zip(SHAPE_NAMES, self.shapes):
             if len(recent) >= memory.rows and len(memory.protos):
                 e = memory.embed(recent)
                 d = memory.nearest(e)[1]
@@ -422,6 +461,8 @@ class Detector:
                 e = memory.embed(recent[: -memory.rows])
                 memory.add(e, spread, memory.nearest(e))
         self.values.add(x, spread)
+        if self.recent:
+            self.changes.add(x - self.recent[-1], self.change_spread if self.change_spread > 0 else spread)
         season = self._season()
         if season is not None:
             window = sorted(self.recent) if self.recent else [x]
@@ -441,14 +482,17 @@ class Detector:
     def state(self) -> dict:
         """Everything the detector knows, as plain JSON types."""
         return {
-            "version": 1,
+            "version": 2,
             "utc_offset": self.utc_offset,
             "rows": self.rows,
             "recent": list(self.recent),
             "steps": list(self.steps),
             "last_t": self.last_t,
             "spread": self.spread,
+            "median": self.median,
             "values": self.values.state(),
+            "changes": self.changes.state(),
+            "change_spread": self.change_spread,
             "shapes": [m.state() for m in self.shapes],
             "season": self.season.state() if self.season else None,
             "season_checked": self.season_checked,
@@ -459,15 +503,18 @@ class Detector:
 
     @classmethod
     def from_state(cls, s: dict) -> Detector:
-        if s.get("version") != 1:
-            raise ValueError(f"anomaly detector state: version {s.get('version')!r} is not 1")
+        if s.get("version") != 2:
+            raise ValueError(f"anomaly detector state: version {s.get('version')!r} is not 2")
         d = cls(float(s["utc_offset"]))
         d.rows = int(s["rows"])
         d.recent.extend(float(v) for v in s["recent"])
         d.steps.extend(float(v) for v in s["steps"])
         d.last_t = s["last_t"]
         d.spread = float(s["spread"])
+        d.median = float(s["median"])
         d.values = ValueMemory.from_state(s["values"])
+        d.changes = ValueMemory.from_state(s["changes"])
+        d.change_spread = float(s["change_spread"])
         for memory, ms in zip(d.shapes, s["shapes"]):
             memory.load(ms)
         d.season = Season.from_state(s["season"]) if s["season"] else None
