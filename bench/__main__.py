@@ -5,7 +5,9 @@ Everything runs on this machine in one go, so the ratios compare like with like:
 2. pipeline: the same texts as posts through ingest -> RQ worker -> detectors -> aggregates -> rules;
 3. latency: a steady 50 posts/s, every 25th a trigger for a one-post keyword rule; the time from
    accepting a trigger until its alert event is published;
-4. the worker's peak resident memory (VmHWM).
+4. the worker's peak resident memory (VmHWM);
+5. each post detector alone: posts/s and MB against the transformer (bench/detectors.py, in a
+   process of its own).
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ def main() -> int:
     from bot.demo import scenario
 
     texts = [p.text for p in scenario.generate(seed=11).posts][: args.posts]
+    per_detector = detectors(args.posts)
     bare = bare_model(texts)
     with Installation() as inst:
         pipeline = inst.throughput(texts)
@@ -58,6 +61,7 @@ def main() -> int:
         "p50_ms": round(p50, 1),
         "p99_ms": round(p99, 1),
         "worker_peak_mb": round(peak_mb, 1),
+        "detectors": per_detector,
     }
     rows = [
         ("bare model encode (posts/s)", result["bare_model_posts_per_s"], ""),
@@ -67,11 +71,21 @@ def main() -> int:
         (f"post→alert p99 at {args.rate:g}/s (ms)", result["p99_ms"], "✓" if p99 < 2000 else "✗ over 2 s"),
         ("worker peak RSS (MB)", result["worker_peak_mb"], "✓" if peak_mb < 1536 else "✗ over 1.5 GB"),
     ]
-    print(f"\n{'measure':42} {'value':>10}  note")
+    from bench.detectors import table
+
+    rows += table(per_detector)
+    print(f"\n{'measure':48} {'value':>10}  note")
     for name, value, note in rows:
-        print(f"{name:42} {value:>10}  {note}")
+        print(f"{name:48} {value!s:>10}  {note}")
     print(json.dumps(result))
     return 0
+
+
+def detectors(posts: int) -> dict:
+    """bench/detectors.py's result, measured in a fresh process (clean memory figures)."""
+    run = subprocess.run([sys.executable, "-m", "bench.detectors", "--posts", str(posts)], cwd=ROOT,
+                         capture_output=True, text=True, check=True)
+    return json.loads(run.stdout.strip().splitlines()[-1])
 
 
 def bare_model(texts: list[str]) -> float:
