@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 import unicodedata
+from types import SimpleNamespace
 from datetime import datetime
 
 from bot import explanation
@@ -29,12 +30,18 @@ def fold(text: str) -> str:
 
 
 def find_region(ctx, name: str):
-    """The configured region a person means by `name` (title, id or one of its places)."""
+    """The region a person means by `name`: a configured one (title, id or one of its places), else
+    a region of the gazetteer's markets (a Land, a country). Either has .name and .title."""
     wanted = fold(name)
+    means = lambda names: any(fold(n) in (wanted, f"in {wanted}", f"aus {wanted}") for n in names)  # noqa: E731
     for region in ctx.cfg.regions:
-        names = [region.name, region.title, *region.places, *region.title.split("/")]
-        if any(fold(n) in (wanted, f"in {wanted}", f"aus {wanted}") for n in names):
+        if means([region.name, region.title, *region.places, *region.title.split("/")]):
             return region
+    from detectors import gazetteer
+
+    for rid, names in gazetteer.named_regions(ctx.cfg.detectors.gazetteer.countries):
+        if means([rid, *names]):
+            return SimpleNamespace(name=rid, title=names[0])
     return None
 
 

@@ -18,6 +18,10 @@ def label_title(cfg: Config, dim: str, value: str, lang: str) -> str:
         return getattr(t.title, lang)
     if dim == "region" and (r := cfg.region(value)):
         return r.title
+    if dim == "region" and value:
+        from detectors import gazetteer  # a place outside the configured regions: a Land or a country
+
+        return gazetteer.title(value, lang) or value
     if dim == "channel" and (s := cfg.source(value)):
         return s.title or s.account
     return value

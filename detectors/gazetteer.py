@@ -97,6 +97,18 @@ def title(region: str, lang: str = "de") -> str | None:
     return record["name"] if record else None
 
 
+def named_regions(codes) -> list[tuple[str, list[str]]]:
+    """(region id, names people call it) of the markets `codes`: the Länder in German and English,
+    other countries by name and code."""
+    out = []
+    for code in codes:
+        if code == "DE":
+            out += [(rid, [de, en]) for rid, de, en in STATES.values()]
+        elif record := countries().get(code):
+            out.append((code.lower(), [record["name"], code]))
+    return out
+
+
 def key(name: str) -> tuple[str, ...]:
     """A name as the tuple of its folded words."""
     return tuple(_WORD.findall(fold(name)))

@@ -179,3 +179,19 @@ def test_configured_languages(tmp_path):
     assert config.load(path).languages() == ["de", "en"]
     path.write_text(base + "detectors:\n  languages: [en]\n")
     assert config.load(path).languages() == ["en"]
+
+
+def test_people_can_ask_about_a_land_the_gazetteer_found(ctx, drain):
+    from bot import commands, ingest, render
+
+    now = 1763283600.0
+    posts = [Post("generic", f"n{i}", "x_support", f"Kein Netz in Nürnberg, Totalausfall {i}", now + i * 20)
+             for i in range(6)]
+    ingest.accept(ctx, posts)
+    drain()
+    assert {ctx.store.get_post(p.key)[1].region for p in posts} == {"de-by"}
+    assert render.label_title(ctx.cfg, "region", "de-by", "de") == "Bayern"
+    assert render.label_title(ctx.cfg, "region", "de-by", "en") == "Bavaria"
+    answer = commands.handle(ctx, commands.Request("was ist los in Bayern?", "ops", "network")).text
+    assert "Bayern" in answer and "6 Beiträge" in answer, answer
+    assert "Bavaria" in commands.handle(ctx, commands.Request("summary Bavaria", "ops", "network")).text
