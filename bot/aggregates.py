@@ -80,7 +80,7 @@ def hourly(minute_increments: dict[tuple[int, str], float]) -> dict[tuple[int, s
 class Window:
     """What the rule engine sees, read-only: per-minute aggregates (event time) with the sums rules
     ask for, hourly aggregates for seasonal baselines, when each channel last had a post (for
-    flatline) and the emerging topics (for new_topic)."""
+    flatline), the emerging topics (for new_topic) and the anomaly rules' newest scores."""
 
     def __init__(
         self,
@@ -90,6 +90,7 @@ class Window:
         last_seen: dict[str, float] | None = None,  # channel -> time of its newest post, on that clock
         emerging: list | None = None,  # detectors.emerging topics at this time
         tz: str | None = None,  # the time zone "time of day" and "weekday" mean; None = UTC
+        anomalies: dict[str, dict[tuple, dict]] | None = None,  # rule -> group -> {t, score, value, count, expected, rows}
     ):
         self.minutes = minutes
         self.hours = hours or {}
@@ -97,6 +98,7 @@ class Window:
         self.last_seen = last_seen or {}
         self.emerging = emerging or []
         self.tz = ZoneInfo(tz or "UTC")
+        self.anomalies = anomalies if anomalies is not None else {}  # filled by rules.anomaly's callers
         self._parsed: dict[int, list[tuple[str, dict[str, str], float]]] = {}
 
     def _rows(self, minute: int):

@@ -199,6 +199,8 @@ def explain(ctx, alert_id: int, lang: str) -> tuple[str, list[Alert]]:
         detail = say("explain.new_topic", lang, **numbers)
     elif rule.type == "flatline":
         detail = say("explain.flatline", lang, **numbers, silent=format_duration(rule.silent_for), rate=f"{rule.min_rate:g}")
+    elif rule.type == "anomaly":
+        detail = say("explain.anomaly", lang, **numbers, metric=say(f"anomaly.{rule.metric}", lang), score=f"{rule.score_above:g}")
     else:
         detail = say("explain.composite", lang, window=window, members=", ".join(rule.all or rule.any))
     lines = [say("explain.header", lang, id=alert_id, rule=rule.name, type=rule.type, departments=depts,

@@ -28,7 +28,7 @@ from rules.model import TAGGED
 BATCH = 256  # posts per scorer call: large enough for the transformer, small enough to save progress often
 PEAK_BEFORE = 3600  # how far before an alert fired its incident's peak may lie
 SMOOTH = 5  # minutes either side: the incident's peak is the busiest 11-minute stretch, not one lucky minute
-SERIES_TYPES = ("spike", "threshold", "keyword", "sentiment_shift", "viral_post")  # rules that count posts
+SERIES_TYPES = ("spike", "threshold", "keyword", "sentiment_shift", "viral_post", "anomaly")  # rules that count posts
 
 
 class ScoreCache:

@@ -168,6 +168,8 @@ def condition(rule, lang: str) -> str:
         text = say("why.new_topic", lang, **values)
     elif rule.type == "flatline":
         text = say("why.flatline", lang, silent=format_duration(rule.silent_for), rate=f"{rule.min_rate:g}", **values)
+    elif rule.type == "anomaly":
+        text = say("why.anomaly", lang, metric=say(f"anomaly.{rule.metric}", lang), score=f"{rule.score_above:g}", **values)
     else:
         members = ", ".join(rule.all or rule.any)
         text = say("why.composite_all" if rule.all else "why.composite_any", lang, members=members, **values)

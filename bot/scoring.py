@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 
-from bot import aggregates, alerting, emerging
+from bot import aggregates, alerting, anomalies, emerging
 from bot.aggregates import Window
 from rules import engine
 from rules.model import Flatline
@@ -52,6 +52,7 @@ class Evaluator:
                 emerging=emerging.current(ctx, now),
                 tz=ctx.cfg.timezone,
             )
+            anomalies.observe(ctx, ctx.rules, window, now)  # feeds complete steps, once each
             actions = engine.evaluate(ctx.rules, window, ctx.store.open_alerts_by_fingerprint(), now)
             return alerting.apply(ctx, actions)
 

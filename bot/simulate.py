@@ -20,7 +20,8 @@ from bot import aggregates
 from bot.aggregates import Window
 from bot.config import Config
 from bot.models import Alert, AlertStatus, Post, Scores, Severity
-from rules import engine
+from rules import anomaly, engine
+from rules.model import Anomaly
 
 TICK_OFFSET = 59  # the engine's clock at the end of minute m is m*60 + 59: minute m is the newest one it sees
 
@@ -78,6 +79,9 @@ class Simulation:
 
             emerging = Detector.from_config(cfg, self.rules)
         self.emerging = emerging
+        # Anomaly rules: one detector per series, in memory, fed by rules.anomaly exactly as
+        # bot/anomalies.py feeds the ones kept in Redis.
+        self.anomalies: dict[str, anomaly.Book] = {r.name: anomaly.Book() for r in self.rules if isinstance(r, Anomaly)}
 
     # ------------------------------------------------------------------ input
     def feed(self, posts: list[Post], scores: list[Scores]) -> None:
@@ -149,6 +153,11 @@ class Simulation:
         # to are dropped from the shared cache as they are counted, as bot/scoring.py does.
         if isinstance(getattr(window, "_parsed", None), dict):
             window._parsed = self._parsed
+        for rule in self.rules:
+            if isinstance(rule, Anomaly):
+                book = self.anomalies[rule.name]
+                anomaly.feed(rule, book, window, int(now // 60), self.cfg.timezone)
+                window.anomalies[rule.name] = anomaly.latest(book)
         for action in engine.evaluate(self.rules, window, dict(self.open), now):
             if isinstance(action, engine.Fire):
                 self._fire(action)

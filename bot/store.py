@@ -45,6 +45,12 @@ EMERGING_POSTS = PREFIX + "{{emerging}}:posts:{bucket}"  # list of the bucket's 
 EMERGING_TOPICS = PREFIX + "{emerging}:topics"  # hash: topic id -> json {name, terms, first_seen, last_seen}
 CLOCK = PREFIX + "clock"  # noise: id of the tick job that carries the one clock chain
 SUMMARY = PREFIX + "summary:{chat}"  # json: the last summary given in a chat, for its "more" follow-up
+REPORT = PREFIX + "report:{id}"  # html: a rendered department report, served at /reports/<id> (the id is the capability)
+CHART = PREFIX + "chart:{id}"  # png: a chart image, served at /charts/<id>.png (the id is the capability)
+# anomaly rules (bot/anomalies.py): per rule, "#head" -> json {fed, signature, series: {group: newest step}},
+# and per series (group as a json list) -> json {state (detector), t, seen, score, value, count, expected}
+ANOMALY = PREFIX + "anomaly:{rule}"
+ANOMALY_HEAD = "#head"
 CHAT_KEEP = 200
 AUDIT_KEEP = 100_000
 
@@ -480,6 +486,33 @@ class Store:
             pipe.hdel(EMERGING_TOPICS, *forget)
         pipe.execute()
 
+    # --- anomaly rules -----------------------------------------------------------------
+    def anomaly_heads(self, rules: list[str]) -> dict[str, dict[str, Any]]:
+        """Per anomaly rule: the newest step fed and its series' newest scores (absent: none yet)."""
+        pipe = self.r.pipeline(transaction=False)
+        for name in rules:
+            pipe.hget(ANOMALY.format(rule=name), ANOMALY_HEAD)
+        return {name: json.loads(raw) for name, raw in zip(rules, pipe.execute()) if raw}
+
+    def anomaly_series(self, rule: str) -> dict[str, dict[str, Any]]:
+        """A rule's series (group as a json list) -> detector state and newest step."""
+        raw = self.r.hgetall(ANOMALY.format(rule=rule))
+        return {k.decode(): json.loads(v) for k, v in raw.items() if k.decode() != ANOMALY_HEAD}
+
+    def save_anomaly(self, rule: str, head: dict[str, Any], series: dict[str, dict[str, Any]], forget: list[str],
+                     ttl_s: int, fresh: bool = False) -> None:
+        """Write a rule's head and series in one transaction (fresh: drop everything else first)."""
+        key = ANOMALY.format(rule=rule)
+        pipe = self.r.pipeline(transaction=True)
+        if fresh:
+            pipe.delete(key)
+        fields = {ANOMALY_HEAD: json.dumps(head)} | {k: json.dumps(v) for k, v in series.items()}
+        pipe.hset(key, mapping=fields)
+        if forget:
+            pipe.hdel(key, *forget)
+        pipe.expire(key, ttl_s)
+        pipe.execute()
+
     # --- summaries ---------------------------------------------------------------------
     def window_posts(self, minutes: Iterable[int], per_minute: int) -> list[tuple[int, str, float, Scores | None]]:
         """(minute, storage key, reach, scores) of the highest-reach customer posts of each minute
@@ -508,6 +541,25 @@ class Store:
     def last_summary(self, chat: str) -> dict[str, Any] | None:
         raw = self.r.get(SUMMARY.format(chat=chat))
         return json.loads(raw) if raw else None
+
+    def save_report(self, html: str, ttl_s: int) -> str:
+        """Keep a rendered report page under a new random 128-bit id; returns the id."""
+        report_id = secrets.token_hex(16)
+        self.r.set(REPORT.format(id=report_id), html.encode(), ex=ttl_s)
+        return report_id
+
+    def report_page(self, report_id: str) -> str | None:
+        raw = self.r.get(REPORT.format(id=report_id))
+        return raw.decode() if raw else None
+
+    def save_chart(self, png: bytes, ttl_s: int) -> str:
+        """Keep a chart image under a new random 128-bit id; returns the id."""
+        chart_id = secrets.token_hex(16)
+        self.r.set(CHART.format(id=chart_id), png, ex=ttl_s)
+        return chart_id
+
+    def chart_png(self, chart_id: str) -> bytes | None:
+        return self.r.get(CHART.format(id=chart_id))
 
     # --- events and chat ---------------------------------------------------------------
     def publish(self, event: dict[str, Any]) -> None:

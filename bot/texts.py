@@ -195,6 +195,18 @@ TEXTS: dict[str, dict[str, str]] = {
         "de": "Regel „{rule}“: {silent} kein Beitrag in einem Kanal, der sonst mindestens {rate} pro Stunde hat",
         "en": "Rule “{rule}”: no post for {silent} on a channel that usually has at least {rate} an hour",
     },
+    "why.anomaly": {
+        "de": "Regel „{rule}“: {metric} je {window} weit weg von dem, was diese Reihe sonst zu dieser Zeit tut (Anomalie-Wert ab {score}, ab {min_count} Beiträgen)",
+        "en": "Rule “{rule}”: {metric} per {window} far from what this series usually does at this time (anomaly score from {score}, from {min_count} posts)",
+    },
+    "explain.anomaly": {
+        "de": "Gemessen: {metric} = {current} in den letzten {window}, erwartet ≈ {baseline}. Sie feuert ab einem Anomalie-Wert von {score} (0–1) und mindestens {min_count} Beiträgen in {window}.",
+        "en": "Measured: {metric} = {current} in the last {window}, expected ≈ {baseline}. It fires at an anomaly score of {score} (0–1) and at least {min_count} posts in {window}.",
+    },
+    "anomaly.count": {"de": "Beiträge", "en": "posts"},
+    "anomaly.negative_count": {"de": "negative Beiträge", "en": "negative posts"},
+    "anomaly.negative_share": {"de": "Anteil negativer Beiträge", "en": "negative share"},
+    "anomaly.reach": {"de": "erreichte Menschen", "en": "people reached"},
     "why.composite_all": {
         "de": "Regel „{rule}“: {members} feuern gemeinsam innerhalb von {window}",
         "en": "Rule “{rule}”: {members} fire together within {window}",

@@ -382,6 +382,12 @@ class Detector:
         self.features: dict[str, float] = {}  # the last row's raw features
 
     # --- scoring -------------------------------------------------------------------------
+    def set_utc_offset(self, seconds: float) -> None:
+        """Local time = UTC + `seconds` from now on (a time zone's offset changes with daylight saving)."""
+        self.utc_offset = seconds
+        if self.season is not None:
+            self.season.utc_offset = seconds
+
     def update(self, t: float, value: float) -> float:
         """Score the row (t, value) with what came before, then learn it. NaN or ±inf: 0, nothing learnt."""
         t, x = float(t), float(value)

@@ -8,7 +8,9 @@ from zoneinfo import ZoneInfo
 
 from bot.aggregates import Window, days_back, hours_of
 from bot.models import Alert, Severity
-from rules.model import TAGGED, Composite, Flatline, Keyword, NewTopic, SentimentShift, Spike, Threshold, ViralPost
+from rules import anomaly
+from rules.model import (TAGGED, Anomaly, Composite, Flatline, Keyword, NewTopic, SentimentShift, Spike, Threshold,
+                         ViralPost)
 
 _METRIC = {"count": "n", "negative_count": "neg", "reach": "reach"}
 FALLBACK_DAYS = 6  # without weekly history, the same time of day on up to this many days before
@@ -42,6 +44,8 @@ def fingerprint(rule_name: str, labels: dict[str, str]) -> str:
 def span_minutes(rules: list) -> int:
     """How many minutes of aggregates an evaluation needs."""
     need = [r.window + (r.baseline if isinstance(r, (Spike, SentimentShift)) else 0) for r in rules]
+    # anomaly rules: the newest complete step, which ends up to a step and the grace before now
+    need += [2 * r.step + 60 * anomaly.GRACE_MINUTES for r in rules if isinstance(r, Anomaly)]
     return max(need, default=0) // 60
 
 
@@ -272,5 +276,23 @@ def _shift(rule: SentimentShift, window: Window, dims, first: int, last: int):
             yield labels, round(share, 3), round(past_share, 3)
 
 
+def _anomaly(rule: Anomaly, window: Window, dims, first: int, last: int):
+    """Groups whose newest complete step scored at least score_above, with at least min_count posts
+    and a value above what the detector expected (drops are flatline's business, or good news),
+    once the group's detector has learnt learn_for of steps.
+    The scores come with the Window (rules.anomaly feeds the detectors before the engine runs)."""
+    newest = anomaly.latest_step(rule.step, last) * rule.step
+    digits = 3 if rule.metric == "negative_share" else 1
+    for group, s in window.anomalies.get(rule.name, {}).items():
+        if s["t"] != newest or s["value"] is None or s["count"] < rule.min_count or s["score"] < rule.score_above:
+            continue
+        if s.get("rows", 0) * rule.step < rule.learn_for:  # still learning what is normal
+            continue
+        if s["expected"] is not None and s["value"] <= s["expected"]:
+            continue
+        baseline = None if s["expected"] is None else round(s["expected"], digits)
+        yield dict(zip(rule.group_by, group)), round(s["value"], digits), baseline
+
+
 _CHECKS = {Threshold: _threshold, SentimentShift: _shift, Spike: _spike, NewTopic: _new_topic,
-           Keyword: _tagged, ViralPost: _tagged}
+           Keyword: _tagged, ViralPost: _tagged, Anomaly: _anomaly}

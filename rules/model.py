@@ -10,8 +10,9 @@ from typing import Annotated, Literal, Union, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from bot.durations import Duration
+from bot.durations import Duration, parse_duration
 from bot.models import Severity
+from detectors.anomaly import THRESHOLD as ANOMALY_THRESHOLD
 
 NAME = r"^[a-z0-9][a-z0-9_-]*$"
 
@@ -196,6 +197,52 @@ class NewTopic(Base):
     min_count: int = Field(5, ge=1)  # posts about the emerging topic within the window
 
 
+class Anomaly(Base):
+    """A series that behaves unlike itself: detectors.anomaly scores each step of every group.
+
+    Per group of `group_by` (among the posts `match` selects), one online detector learns the
+    series of `metric` per `step` (the sum over the step; the negative share of its posts), with
+    its hour of day and kind of day in the configured time zone. Each complete step is fed once,
+    in order (a step is complete once the newest post is a minute past its end). The rule fires
+    for a group whose newest step scored at least `score_above`, rose above what the detector
+    expected and had at least `min_count` posts, once its detector has learnt `learn_for` of
+    steps (a young detector finds everything new: the first morning would alert). current = the step's value, baseline = what the
+    detector expected (its seasonal profile when that explains the series, else its recent
+    median). A step in which sitroom counted nothing at all is a gap, not a zero. window = step.
+    """
+
+    type: Literal["anomaly"]
+    metric: Literal["count", "negative_count", "negative_share", "reach"] = "count"
+    step: Duration = 300  # the series' resolution: one row per step; must divide an hour
+    window: Duration = 300  # always the step (set it or not)
+    min_count: int = Field(5, ge=1)  # posts in the step before it may fire: low counts are noise
+    score_above: float = Field(ANOMALY_THRESHOLD, gt=0, lt=1)  # the detector's score (0..1) it fires at
+    learn_for: Duration = 86400  # a series fires only once its detector has learnt this many steps' worth
+
+    @model_validator(mode="before")
+    @classmethod
+    def _window_is_step(cls, data):
+        if isinstance(data, dict) and "window" not in data:
+            try:  # a bad step is reported once, as the step's problem
+                data = {**data, "window": cls._divides_an_hour(parse_duration(data.get("step", 300)))}
+            except ValueError:
+                pass
+        return data
+
+    @field_validator("step")
+    @classmethod
+    def _divides_an_hour(cls, v: int) -> int:
+        if v < 60 or v % 60 or 3600 % v:
+            raise ValueError("must be whole minutes that divide an hour (1m, 2m, 5m, 10m, 15m, 20m, 30m, 1h)")
+        return v
+
+    @model_validator(mode="after")
+    def _same_window(self) -> "Anomaly":
+        if self.window != self.step:
+            raise ValueError("an anomaly rule's window is its step: leave window out, or set it to the step")
+        return self
+
+
 class Flatline(Base):
     """A channel goes silent although it usually is not: ingestion may be broken.
 
@@ -277,7 +324,7 @@ def _pattern(terms: list[str]) -> re.Pattern | None:
 
 
 Rule = Annotated[
-    Union[Spike, Threshold, Keyword, SentimentShift, ViralPost, NewTopic, Flatline, Composite],
+    Union[Spike, Threshold, Keyword, SentimentShift, ViralPost, NewTopic, Flatline, Composite, Anomaly],
     Field(discriminator="type"),
 ]
 TAGGED = (Keyword, ViralPost)  # rules that single out posts as they are scored
