@@ -1,14 +1,16 @@
 """Sentiment on the public sets: our split, the head fitted on its train part, baselines in the same run.
 
     python -m bench.sentiment [EVAL_DATA] [--out DIR] [--class-weight de=none,en=balanced] [--speed N]
+    python -m bench.sentiment --speed-only     # no eval data needed: the shipped head's posts/s and MB
 
 EVAL_DATA is ../shared/eval-data (or $SITROOM_EVAL_DATA). Each set is split 80/20, stratified by
 label, seed 0 (`bot.evaluation.training.split`); the held-out parts are written to OUT as CSV,
 so `sitroom eval sentiment OUT/val-<set>.csv --model OUT/head --baseline` re-measures one row.
 Per language a head is fitted on the train parts of that language's sets with the code of
 `sitroom train sentiment`, then every held-out part goes through the workers' Scorer. Baselines,
-fitted and measured on the same split: always-neutral, char n-gram TF-IDF + logistic regression,
-lexicons (ours; VADER and textblob-de when importable), and the head's own parts alone.
+fitted and measured on the same split: always-neutral, char n-gram TF-IDF + logistic regression
+(on the language's train parts together, and on the set's own train part alone), lexicons (ours;
+VADER and textblob-de when importable), and the head's own parts alone.
 """
 
 from __future__ import annotations
@@ -34,10 +36,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", default="/tmp/sitroom-sentiment-bench")
     p.add_argument("--class-weight", default="de=none,en=balanced", help="per language, as the shipped head")
     p.add_argument("--speed", type=int, default=3000, help="texts for the speed comparison (0: skip)")
-    p.add_argument("--speed-only", action="store_true", help="only compare the speed of the shipped head and the embedding")
+    p.add_argument("--speed-only", action="store_true",
+                   help="only the shipped head's speed and memory on a fixed synthetic batch (no eval data, no transformer)")
     args = p.parse_args(argv)
     if args.speed_only:
-        return _speed_only(Path(args.data), args.speed)
+        return speed_only(args.speed)
     root = Path(args.data)
     if not (root / "README.md").is_file():
         print(f"no eval-data at {root}: skipped")
@@ -63,8 +66,9 @@ def main(argv: list[str] | None = None) -> int:
         labels = [x for n in names for x in parts[n][2]]
         started = time.perf_counter()
         cw = None if weights.get(lang, "none") == "none" else "balanced"
+        domains = [i for i, n in enumerate(names) for _ in parts[n][1]]
         head, info = fit(texts, labels, [lang] * len(texts), class_weight=cw, vectors=_embeddings(texts, out),
-                         sources=[f"{n} train split" for n in names], existing=head_dir)
+                         sources=[f"{n} train split" for n in names], existing=head_dir, domains=domains)
         head.save(head_dir, info)
         print(f"{lang}: fitted on {len(texts)} texts in {time.perf_counter() - started:.0f} s", flush=True)
 
@@ -79,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         for part in ("n-gram part alone", "MiniLM part alone"):
             results[part] = ev.metrics(gold, _part(analyzer, part, texts, languages, vectors))
         results["char TF-IDF + LR"] = ev.metrics(gold, tfidf[lang](texts))
+        results["char TF-IDF + LR, this set only"] = ev.metrics(gold, _tfidf_baseline(parts[name][1], parts[name][2])(texts))
         for base, predicted in ev.lexicon_baselines(texts, [lang] * len(texts)).items():
             if predicted:
                 results[base] = ev.metrics(gold, predicted)
@@ -160,18 +165,75 @@ def _tfidf_baseline(texts, labels):
     return lambda xs: list(model.predict(vec.transform(xs)))
 
 
-def _speed_only(root: Path, n: int) -> int:
-    from bot.evaluation import sentiment as ev
-    from bot.evaluation.data import read_sentiment
+def synthetic_posts(n: int) -> tuple[list[str], list[str]]:
+    """A fixed batch of German and English posts (texts, languages), made from phrases: the same on every run."""
+    import random
 
-    scorer, _ = ev.build_scorer("default")
-    analyzer = next(d for d in scorer.detectors if d.name == "sentiment")
-    texts = []
-    for _, file, labels in reversed(SETS.values()):  # tweets first: posts are short
-        if len(texts) < n and (root / file).is_file():
-            texts += read_sentiment(root / file, root / labels if labels else None).texts
-    texts = texts[:n] or [f"Kein Netz seit {i} Stunden, danke für nichts" for i in range(n)]
-    print(speed(scorer, analyzer, texts))
+    de = (["Seit drei Stunden kein Netz in", "Danke für die schnelle Hilfe in", "Wann kommt endlich der Techniker nach",
+           "Störung gemeldet:", "Super Service heute in", "Die Rechnung ist schon wieder falsch,", "Mein Router blinkt rot in"],
+          ["Berlin", "Köln", "der Innenstadt", "@telekom_hilft", "meiner Straße", "ganz Bayern"],
+          ["", "!!!", " 😡", " danke 👍", " https://t.co/abc", " #störung", " - seit gestern Abend, niemand ruft zurück."])
+    en = (["No signal for three hours in", "Thanks for the quick fix in", "When will the engineer finally come to",
+           "Outage reported:", "Great support today in", "My bill is wrong again,", "The router keeps blinking red in"],
+          ["London", "Leeds", "the city centre", "@VerizonSupport", "my street", "all of Texas"],
+          ["", "!!!", " 😡", " thanks 👍", " https://t.co/abc", " #outage", " - since last night, nobody calls back."])
+    rng = random.Random(7)
+    texts, langs = [], []
+    for i in range(n):
+        lang, parts = ("de", de) if i % 2 else ("en", en)
+        texts.append(" ".join(rng.choice(p) for p in parts[:2]) + rng.choice(parts[2]))
+        langs.append(lang)
+    return texts, langs
+
+
+def _rss_mb(field: str = "VmRSS") -> float:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def speed_only(n: int = 3000, batch: int = 64) -> int:
+    """posts/s and memory of the sentiment stage alone (shipped head, lexicon, given embeddings)."""
+    import numpy as np
+
+    from bot.models import Post, Scores
+    from detectors.sentiment import SentimentAnalyzer
+    from detectors.sentiment_head import DEFAULT_DIR, Head
+
+    n = n or 3000
+    texts, langs = synthetic_posts(n)
+    rng = np.random.default_rng(0)
+    before = _rss_mb()
+    started = time.perf_counter()
+    name = Head.load(DEFAULT_DIR).embedder
+
+    class Given:  # stands for the topic detector's embedder: the vectors are handed over, never computed here
+        def __init__(self):
+            self.name = name
+
+        def encode(self, texts):
+            raise AssertionError("the bench hands the embeddings over")
+
+    analyzer = SentimentAnalyzer("default", Given())
+    load_s = time.perf_counter() - started
+    vectors = rng.normal(size=(n, 384)).astype(np.float32)  # MiniLM's width; their values do not change the cost
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    posts = [Post(source="bench", id=str(i), channel="bench", text=t, created_at=0.0) for i, t in enumerate(texts)]
+    scores = [Scores(language=lang) for lang in langs]
+    analyzer.score(posts[:batch], scores[:batch], vectors[:batch])  # warm-up
+    started = time.perf_counter()
+    for i in range(0, n, batch):
+        analyzer.score(posts[i : i + batch], scores[i : i + batch], vectors[i : i + batch])
+    elapsed = time.perf_counter() - started
+    rss = _rss_mb() - before
+    result = {"sentiment_posts_per_s": round(n / elapsed, 1), "sentiment_rss_mb": round(rss, 1),
+              "load_s": round(load_s, 2), "posts": n, "batch": batch}
+    print(f"sentiment head alone (shipped head + lexicon, embeddings given) on {n} synthetic German/English posts, "
+          f"batches of {batch}: {result['sentiment_posts_per_s']:.0f} posts/s, +{rss:.1f} MB resident "
+          f"(loaded in {load_s:.2f} s)")
+    print(json.dumps(result))
     return 0
 
 

@@ -28,13 +28,19 @@ class FeatureSettings:
     n_features: int = 2**18
     char_ngrams: tuple[int, int] = (2, 5)
     word_ngrams: tuple[int, int] = (1, 2)
+    # The per-source models fold the same hashed columns into fewer (column mod n): they are
+    # fitted on less data, and the head stays small.
+    expert_features: int = 2**16
+    domain_features: int = 2**14
 
     def to_dict(self) -> dict:
-        return {"n_features": self.n_features, "char_ngrams": list(self.char_ngrams), "word_ngrams": list(self.word_ngrams)}
+        return {"n_features": self.n_features, "char_ngrams": list(self.char_ngrams), "word_ngrams": list(self.word_ngrams),
+                "expert_features": self.expert_features, "domain_features": self.domain_features}
 
     @classmethod
     def from_dict(cls, d: dict) -> "FeatureSettings":
-        return cls(int(d["n_features"]), tuple(d["char_ngrams"]), tuple(d["word_ngrams"]))
+        return cls(int(d["n_features"]), tuple(d["char_ngrams"]), tuple(d["word_ngrams"]),
+                   int(d.get("expert_features", 2**16)), int(d.get("domain_features", 2**14)))
 
 
 def normalise(text: str) -> str:
@@ -108,13 +114,30 @@ def text_kind(texts: list[str]) -> np.ndarray:
     ).reshape(len(texts), 4)
 
 
-def stack_inputs(parts: np.ndarray, kind: np.ndarray) -> np.ndarray:
-    """The stacker's inputs: the parts' outputs, the kind of text, and each part's output times each kind."""
-    return np.hstack([parts, kind, *(parts * kind[:, [k]] for k in range(kind.shape[1]))])
+def stack_inputs(parts: np.ndarray, kind: np.ndarray, domain: np.ndarray | None = None) -> np.ndarray:
+    """The stacker's inputs: the parts' outputs, the kind of text, and each part's output times each kind.
+
+    `domain` (n, k), the probability that a text is like each of the k training sources, adds
+    itself and each part's output times each source's probability: so the stacker learns per
+    source how far to trust each part and which labels are common there (customer feedback is
+    mostly neutral, general tweets far less)."""
+    out = [parts, kind, *(parts * kind[:, [k]] for k in range(kind.shape[1]))]
+    if domain is not None and domain.shape[1] > 1:
+        out += [domain, *(parts * domain[:, [k]] for k in range(domain.shape[1]))]
+    return np.hstack(out)
+
+
+def fold(features: tuple[np.ndarray, np.ndarray, np.ndarray], n_columns: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The same sparse rows with each column taken mod n_columns (columns that meet add up in `dot`)."""
+    rows, cols, values = features
+    return rows, cols % n_columns, values
 
 
 def dot(features: tuple[np.ndarray, np.ndarray, np.ndarray], n_rows: int, weights: np.ndarray) -> np.ndarray:
     """features @ weights for the (rows, cols, values) sparse matrix; weights is (n_features, k)."""
     rows, cols, values = features
+    k = weights.shape[1]
     contrib = weights[cols] * values[:, None]
-    return np.stack([np.bincount(rows, weights=contrib[:, j], minlength=n_rows) for j in range(weights.shape[1])], axis=1)
+    # One bincount over (row, output column) pairs adds up every output column at once.
+    index = (rows[:, None] * k + np.arange(k)).ravel()
+    return np.bincount(index, weights=contrib.ravel(), minlength=n_rows * k).reshape(n_rows, k)

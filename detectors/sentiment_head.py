@@ -1,13 +1,18 @@
-"""The default sentiment head: per language, three models stacked.
+"""The default sentiment head: per language, several models stacked.
 
 - a logistic regression on hashed character and word n-grams (detectors.sentiment_features),
+  fitted on all the language's training texts,
 - a logistic regression on the sentence embedding the topic detector already computes,
+- per training source (file) with enough texts, an "expert" n-gram regression fitted on that
+  source alone, and a domain model saying how much a text is like each source,
 - the lexicon's polarity (detectors.sentiment_lexicon),
-and a small logistic regression over their log-probabilities and the polarity. Without the
-matching embedding model the head uses a second stacker fitted without the embedding.
+and a small logistic regression over their log-probabilities, the polarity, the kind of text and
+the domain probabilities. Without the matching embedding model the head uses a second stacker
+fitted without the embedding.
 
 On disk (no pickle): a folder with `head.json` (settings, languages, what it was fitted on)
-and one `<lang>.npz` of weight arrays per language.
+and one `<lang>.npz` of weight arrays per language; the large n-gram matrices as int8 with a
+scale per column.
 """
 
 from __future__ import annotations
@@ -18,13 +23,15 @@ from pathlib import Path
 
 import numpy as np
 
-from detectors.sentiment_features import FeatureSettings, dot, hashed, stack_inputs, text_kind
+from detectors.sentiment_features import FeatureSettings, dot, fold, hashed, stack_inputs, text_kind
 
 LABELS = ("negative", "neutral", "positive")
 FORMAT = "sitroom-sentiment-head"
-VERSION = 2
+VERSION = 3
 DEFAULT_DIR = Path(__file__).resolve().parent / "models" / "sentiment"
-ARRAYS = ("char_w", "char_b", "emb_w", "emb_b", "stack_w", "stack_b", "plain_w", "plain_b")
+ARRAYS = ("char_w", "char_b", "emb_w", "emb_b", "expert_w", "expert_b", "domain_w", "domain_b",
+          "stack_w", "stack_b", "plain_w", "plain_b")
+QUANTISED = ("char_w", "expert_w", "domain_w")  # hashed-column matrices: int8 × a float32 scale per column
 
 
 def log_softmax(z: np.ndarray) -> np.ndarray:
@@ -34,39 +41,63 @@ def log_softmax(z: np.ndarray) -> np.ndarray:
 
 @dataclass
 class LanguageHead:
-    """One language's weights; `stack_*` takes [char, embedding, lexicon], `plain_*` [char, lexicon]."""
+    """One language's weights.
+
+    `stack_*` takes [char, embedding, experts…, lexicon] with the domain probabilities,
+    `plain_*` the same without the embedding (stack_inputs). With fewer than two sources there
+    are no experts (expert_w has 0 columns) and no domain model (domain_w has 0 columns)."""
 
     char_w: np.ndarray  # (n_features, 3)
     char_b: np.ndarray
     emb_w: np.ndarray  # (dim, 3)
     emb_b: np.ndarray
-    stack_w: np.ndarray  # (39, 3): stack_inputs of 7 outputs and 4 kinds
+    expert_w: np.ndarray  # (expert_features, 3 × experts): each expert's 3 columns in turn
+    expert_b: np.ndarray
+    domain_w: np.ndarray  # (domain_features, sources)
+    domain_b: np.ndarray
+    stack_w: np.ndarray
     stack_b: np.ndarray
-    plain_w: np.ndarray  # (24, 3): of 4 outputs and 4 kinds
+    plain_w: np.ndarray
     plain_b: np.ndarray
 
     def log_probabilities(self, features, kind: np.ndarray, vectors: np.ndarray | None, polarity: np.ndarray) -> np.ndarray:
         """(n, 3) log-probabilities; `features` are the hashed n-grams and `kind` the text_kind of the same n texts."""
-        char = log_softmax(dot(features, len(kind), self.char_w) + self.char_b)
+        n = len(kind)
+        parts = [log_softmax(dot(features, n, self.char_w) + self.char_b)]
         if vectors is not None:
-            emb = log_softmax(vectors.astype(np.float32) @ self.emb_w + self.emb_b)
-            z = stack_inputs(np.hstack([char, emb, polarity[:, None]]), kind) @ self.stack_w + self.stack_b
-        else:
-            z = stack_inputs(np.hstack([char, polarity[:, None]]), kind) @ self.plain_w + self.plain_b
-        return log_softmax(z)
+            parts.append(log_softmax(vectors.astype(np.float32) @ self.emb_w + self.emb_b))
+        if self.expert_w.shape[1]:
+            z = dot(fold(features, self.expert_w.shape[0]), n, self.expert_w) + self.expert_b
+            parts += [log_softmax(z[:, k : k + 3]) for k in range(0, z.shape[1], 3)]
+        parts.append(polarity[:, None])
+        domain = None
+        if self.domain_w.shape[1] > 1:
+            domain = np.exp(log_softmax(dot(fold(features, self.domain_w.shape[0]), n, self.domain_w) + self.domain_b))
+        w, b = (self.stack_w, self.stack_b) if vectors is not None else (self.plain_w, self.plain_b)
+        return log_softmax(stack_inputs(np.hstack(parts), kind, domain) @ w + b)
 
     def save(self, path: Path) -> None:
-        arrays = {k: getattr(self, k).astype(np.float32) for k in ARRAYS}
-        arrays["char_w"] = self.char_w.astype(np.float16)  # the big one; half precision is plenty
+        arrays = {}
+        for k in ARRAYS:
+            a = getattr(self, k).astype(np.float32)
+            if k in QUANTISED:
+                # A text has hundreds of n-grams: the rounding errors of 8-bit weights average out.
+                scale = np.maximum(np.abs(a).max(axis=0, initial=0.0), 1e-12) / 127.0
+                arrays[k + "_q"], arrays[k + "_scale"] = np.round(a / scale).astype(np.int8), scale.astype(np.float32)
+            else:
+                arrays[k] = a
         np.savez_compressed(path, **arrays)
 
     @classmethod
     def load(cls, path: Path) -> "LanguageHead":
         with np.load(path, allow_pickle=False) as z:
-            missing = [k for k in ARRAYS if k not in z.files]
+            names = [k + "_q" if k in QUANTISED else k for k in ARRAYS]
+            missing = [k for k in names if k not in z.files]
             if missing:
                 raise ValueError(f"{path}: missing arrays {', '.join(missing)}")
-            return cls(**{k: z[k].astype(np.float32) for k in ARRAYS})
+            arrays = {k: z[k + "_q"].astype(np.float32) * z[k + "_scale"] if k in QUANTISED else z[k].astype(np.float32)
+                      for k in ARRAYS}
+        return cls(**arrays)
 
 
 class Head:

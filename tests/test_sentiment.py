@@ -15,7 +15,7 @@ from bot.evaluation.training import split
 from bot.models import Post, Scores
 from detectors.scorer import Scorer
 from detectors.sentiment import SentimentAnalyzer, sentiment_model
-from detectors.sentiment_features import FeatureSettings, dot, hashed
+from detectors.sentiment_features import FeatureSettings, dot, fold, hashed, text_kind
 from detectors.sentiment_transformer import map_labels
 
 
@@ -185,6 +185,77 @@ def test_train_command_writes_a_head_the_scorer_uses(tmp_path, embedder, capsys)
     assert SentimentAnalyzer(str(out), embedder).head.languages["de"] is not None  # German falls back to the shipped head
     before = [default.probabilities([t], ["en"])[0] for t in texts]
     assert before[0].argmax() != 0  # the shipped head does not find bananas negative
+
+
+def test_two_files_give_an_expert_each_and_a_domain_model(tmp_path, embedder, capsys):
+    """The same word means opposite things in two sources; the domain model tells the sources apart."""
+    shop, forum = tmp_path / "shop.csv", tmp_path / "forum.csv"
+    shop_rows, forum_rows = ["text,label"], ["text,label"]
+    for i in range(25):  # in the shop reviews bananas are good; on the forum they are bad
+        shop_rows += [f"Review {i}: the banana arrived fresh and ripe,positive", f"Review {i}: the pear arrived on time,neutral",
+                      f"Review {i}: the apple arrived broken and rotten,negative"]
+        forum_rows += [f"lol banana again #{i} smh,negative", f"lol pear again #{i},neutral", f"lol apple again #{i} yay,positive"]
+    shop.write_text("\n".join(shop_rows) + "\n")
+    forum.write_text("\n".join(forum_rows) + "\n")
+    out = tmp_path / "head"
+    assert cli.main(["train", "sentiment", str(shop), str(forum), "--lang", "en", "--out", str(out)]) == 0
+    info = json.loads((out / "head.json").read_text())["languages"]["en"]
+    assert info["experts"] == 2 and len(info["trained_on"]) == 2
+    analyzer = SentimentAnalyzer(str(out), embedder)
+    head = analyzer.head.languages["en"]
+    assert head.expert_w.shape == (FeatureSettings().expert_features, 6) and head.domain_w.shape[1] == 2
+    texts = ["Review 99: the banana arrived fresh and ripe", "lol banana again #99 smh"]
+    p = analyzer.probabilities(texts, ["en", "en"])
+    assert [int(i) for i in p.argmax(axis=1)] == [2, 0]
+
+
+def test_a_head_survives_saving_with_8_bit_weights(tmp_path):
+    from detectors.sentiment_head import LanguageHead
+
+    rng = np.random.default_rng(1)
+    settings = FeatureSettings()
+    experts, sources = 2, 3
+    n_parts = 3 + 3 + 3 * experts + 1
+    width = n_parts + 4 + n_parts * 4 + sources + n_parts * sources  # stack_inputs with the domain
+    plain_width = width - 3 - 3 * 4 - 3 * sources
+    head = LanguageHead(
+        char_w=rng.normal(size=(settings.n_features, 3)), char_b=rng.normal(size=3),
+        emb_w=rng.normal(size=(8, 3)), emb_b=rng.normal(size=3),
+        expert_w=rng.normal(size=(settings.expert_features, 3 * experts)), expert_b=rng.normal(size=3 * experts),
+        domain_w=rng.normal(size=(settings.domain_features, sources)), domain_b=rng.normal(size=sources),
+        stack_w=rng.normal(size=(width, 3)) * 0.3, stack_b=np.zeros(3), plain_w=rng.normal(size=(plain_width, 3)) * 0.3, plain_b=np.zeros(3),
+    )
+    head.save(tmp_path / "x.npz")
+    with np.load(tmp_path / "x.npz", allow_pickle=False) as z:
+        assert z["char_w_q"].dtype == np.int8 and "char_w" not in z.files
+    loaded = LanguageHead.load(tmp_path / "x.npz")
+    texts = ["Kein Netz seit heute morgen, unglaublich", "Great support, thanks!", "ok", "@telekom warum?? https://t.co/x"]
+    features, kind = hashed(texts), text_kind(texts)
+    vectors, polarity = rng.normal(size=(4, 8)), np.array([-0.5, 0.5, 0.0, -0.1])
+    for v in (vectors, None):
+        before = np.exp(head.log_probabilities(features, kind, v, polarity))
+        after = np.exp(loaded.log_probabilities(features, kind, v, polarity))
+        assert np.allclose(before.sum(axis=1), 1) and np.abs(before - after).max() < 0.05
+    assert np.abs(loaded.char_w - head.char_w).max() <= np.abs(head.char_w).max() / 254 + 1e-6
+
+
+def test_folded_features_add_up_colliding_columns():
+    r, c, v = hashed(["Netz weg!!! schon wieder kein Netz"])
+    w = np.random.default_rng(2).normal(size=(16, 2))
+    dense = np.zeros(16)
+    np.add.at(dense, c % 16, v)
+    assert np.allclose(dot(fold((r, c, v), 16), 1, w)[0], dense @ w)
+
+
+def test_speed_only_needs_no_data_and_ends_with_json(capsys):
+    from bench.sentiment import speed_only, synthetic_posts
+
+    assert synthetic_posts(50) == synthetic_posts(50) and {lang for _, lang in zip(*synthetic_posts(4))} <= {"de", "en"}
+    texts, langs = synthetic_posts(6)
+    assert langs == ["en", "de"] * 3 and all(texts)
+    assert speed_only(200, batch=64) == 0
+    last = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert last["posts"] == 200 and last["sentiment_posts_per_s"] > 0 and last["sentiment_rss_mb"] >= 0
 
 
 def test_train_refuses_too_few_labels(tmp_path, capsys):
