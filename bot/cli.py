@@ -1,4 +1,4 @@
-"""The `sitroom` command: serve, worker, replay, demo, rules (lint, test, backtest), ask."""
+"""The `sitroom` command: serve, worker, replay, demo, rules (lint, test, backtest), ask, report."""
 
 from __future__ import annotations
 
@@ -59,6 +59,13 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("text")
     a.add_argument("--department")
     a.add_argument("--user", default=os.environ.get("USER", "cli"))
+    a.add_argument("--charts-dir", default=".", metavar="DIR", help="where an answer's charts are saved as PNG (default: here)")
+
+    rp = sub.add_parser("report", help="a department's report now: prints the chat text and the page's address")
+    rp.add_argument("department")
+    rp.add_argument("--since", default="24h", help="a duration (24h, 7d) or a local start time (2026-12-01T08:00); default 24h")
+    rp.add_argument("--html", metavar="FILE", help="also write the page, charts included, to FILE")
+    rp.add_argument("--lang", choices=["de", "en"], help="default: the report's or the department's language")
     return p
 
 
@@ -155,9 +162,58 @@ def _run(args) -> int:
         from bot import commands
 
         reply = commands.handle(ctx, commands.Request(args.text, args.user, args.department, "cli"))
-        print(reply.text)
+        print(reply.text, flush=True)
+        for path in _save_charts(reply.charts, args.charts_dir, ctx.cfg.timezone):
+            print(path)
         return 0
+    if args.command == "report":
+        return _report(ctx, args.department, args.since, args.html, args.lang)
     raise AssertionError(args.command)
+
+
+def _report(ctx, department: str, since: str, html_path: str | None, lang: str | None) -> int:
+    """`sitroom report`: the department's report (its configured filters) from --since until now."""
+    import time
+
+    from bot import report
+
+    if ctx.cfg.department(department) is None:
+        known = ", ".join(d.name for d in ctx.cfg.departments)
+        print(f"sitroom: unknown department '{department}'; known: {known}", file=sys.stderr)
+        return 2
+    try:
+        made = report.on_demand(ctx, department, since, time.time(), lang)
+    except ValueError as e:
+        print(f"sitroom: --since: {e}", file=sys.stderr)
+        return 2
+    print(made.text)
+    print(made.path)
+    if html_path:
+        with open(html_path, "w", encoding="utf-8") as f:
+            f.write(report.standalone(ctx.cfg, made))
+    return 0
+
+
+def _save_charts(charts, folder: str, tz: str) -> list[str]:
+    """Each chart as a PNG in `folder`, named after it and the local time; never overwrites a file."""
+    from datetime import datetime
+    from pathlib import Path
+    from zoneinfo import ZoneInfo
+
+    stamp = datetime.now(ZoneInfo(tz)).strftime("%Y%m%d-%H%M%S")
+    saved = []
+    for chart in charts:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        for n in range(1, 1000):
+            path = Path(folder) / f"sitroom-{Path(chart.name).stem}-{stamp}{f'-{n}' if n > 1 else ''}.png"
+            try:
+                with open(path, "xb") as f:  # x: fails when the file exists, so a second run in the same second gets -2
+                    f.write(chart.png)
+            except FileExistsError:
+                continue
+            saved.append(str(path))
+            break
+    return saved
 
 
 def _lint(paths: list[str]) -> int:

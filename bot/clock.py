@@ -2,8 +2,8 @@
 
 A tick posts held alerts whose hold has ended (group_wait over, silence or maintenance window
 over, the inhibiting alert resolved), sends the in-place updates group_interval held back,
-"still firing" repeats and reminders of acknowledged alerts, and runs the rules, so that rules
-like flatline fire when nothing arrives at all.
+"still firing" repeats and reminders of acknowledged alerts, sends the department reports whose
+time has come, and runs the rules, so that rules like flatline fire when nothing arrives at all.
 
 Exactly one chain of ticks lives across all workers and restarts. The store records the id of
 the tick job that carries it; a tick schedules its successor and hands the record on before it
@@ -24,7 +24,7 @@ from rq import Queue, get_current_job
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
-from bot import alerting, notify
+from bot import alerting, notify, report_schedule
 from bot.models import Alert
 from rules import noise
 
@@ -84,6 +84,7 @@ def work(ctx, now: float) -> Counter:
         for what in noise.due(alert, rule, now, quiet):
             if _carry_out(ctx, alert.id, rule, what, now, quiet):
                 done[what] += 1
+    done["reports"] = report_schedule.send_due(ctx, now)  # department reports now due (docs/reports.md)
     return done
 
 

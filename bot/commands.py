@@ -6,7 +6,7 @@ import re
 import time
 from dataclasses import dataclass, field
 
-from bot import actions, alerting, answers, render
+from bot import actions, alerting, answers, charts, render
 from bot import summary as summaries
 from bot import summary_text
 from bot.durations import format_duration, parse_duration
@@ -95,6 +95,9 @@ class Reply:
     lang: str
     alerts: list[Alert] = field(default_factory=list)
     summary: summaries.Summary | None = None  # a summary's data (series, normal band, alerts) for a chart
+    # Chart images (bot/charts.py). A summary's are drawn when first looked at (charts.Later), so
+    # that platforms send the text first; a chart that fails is logged and left out.
+    charts: list[charts.Chart] = field(default_factory=list)
 
 
 def guess_language(text: str, default: str) -> str:
@@ -191,7 +194,7 @@ def _summary(ctx, req: Request, user_id: str, lang: str, answer: str, related: l
     """A summary's short answer; the chat remembers it for a "more" right after."""
     if summary is not None:
         summaries.remember(ctx, summaries.chat_key(req.platform, req.department, user_id), summary, lang)
-    return Reply(answer, lang, related, summary)
+    return Reply(answer, lang, related, summary, charts.later(ctx.cfg, summary, lang) if summary is not None else [])
 
 
 def _more(ctx, req: Request, user_id: str, lang: str | None) -> Reply:
@@ -203,7 +206,8 @@ def _more(ctx, req: Request, user_id: str, lang: str | None) -> Reply:
     summary, asked_in = found
     lang = lang or asked_in
     related = [a for ref in summary.alerts if ref.open and (a := ctx.store.get_alert(ref.id))]
-    return Reply(summary_text.text(ctx.cfg, summary, lang, full=True), lang, related, summary)
+    return Reply(summary_text.text(ctx.cfg, summary, lang, full=True), lang, related, summary,
+                 charts.later(ctx.cfg, summary, lang))
 
 
 def act(ctx, alert_id: int, action: str, platform: str, user_id: str | None, user_name: str,

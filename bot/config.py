@@ -297,6 +297,12 @@ class Server(Strict):
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=1, le=65535)
     max_body_bytes: int = Field(1_048_576, ge=1024)
+    # The address people open this server at (https://sitroom.example.com): links in chat messages
+    # (report pages) start with it. Default: http://host:port as `sitroom serve` prints it.
+    public_url: str | None = Field(None, pattern=r"^https?://[^/\s]+(/\S*)?$")
+
+    def base_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
 
 class Secrets(Strict):
@@ -310,6 +316,34 @@ class Secrets(Strict):
 
 class Privacy(Strict):
     pseudonymise_authors: bool = True
+
+
+class Report(Strict):
+    """A scheduled digest for one department (docs/reports.md)."""
+
+    department: str
+    cron: str  # when, in `timezone`: "0 8 * * 1-5" = every weekday at 08:00
+    timezone: TimeZone | None = None  # default: the config's timezone
+    since: Duration = 86400  # the period each report covers, up to its run; whole days are local days
+    topics: list[str] = []  # only these topics (default: all posts)
+    regions: list[str] = []  # only these regions (default: everywhere)
+    language: Language | None = None  # default: the department's
+
+    @field_validator("cron")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        from croniter import croniter
+
+        if not croniter.is_valid(value):
+            raise ValueError(f"'{value}' is not a cron expression (minute hour day month weekday, e.g. '0 8 * * 1-5')")
+        return value
+
+    @field_validator("since")
+    @classmethod
+    def _period(cls, value: int) -> int:
+        if value < 3600:
+            raise ValueError(f"a report covers at least 1h (got {format_duration(value)})")
+        return value
 
 
 class Config(Strict):
@@ -327,6 +361,7 @@ class Config(Strict):
     detectors: DetectorSettings = DetectorSettings()
     retention: Retention = Retention()
     rules: str = "rules"  # folder of rule files, relative to this file
+    reports: list[Report] = []  # scheduled department digests (docs/reports.md)
 
     @model_validator(mode="after")
     def _cross_check(self) -> "Config":
@@ -415,6 +450,27 @@ def _check_oncall(cfg: Config, lines: dict, path: str) -> list[str]:
     return problems
 
 
+def _check_reports(cfg: Config, lines: dict, path: str) -> list[str]:
+    """A report's department, topics and regions must exist: a typo would send nothing, or everything."""
+    problems = []
+    known = {"department": [d.name for d in cfg.departments], "topics": [t.name for t in cfg.topics],
+             "regions": [r.name for r in cfg.regions]}
+
+    def check(loc: tuple, what: str, name: str) -> None:
+        if name not in known[what]:
+            hint = difflib.get_close_matches(name, known[what], n=1)
+            problems.append(f"{path}:{yamlfile.line_of(lines, loc)}: {yamlfile.describe(loc)}: unknown "
+                            f"{what.rstrip('s')} '{name}'" + (f" (did you mean '{hint[0]}'?)" if hint else "")
+                            + f"; known: {', '.join(known[what])}")
+
+    for i, report in enumerate(cfg.reports):
+        check(("reports", i, "department"), "department", report.department)
+        for what in ("topics", "regions"):
+            for j, name in enumerate(getattr(report, what)):
+                check(("reports", i, what, j), what, name)
+    return problems
+
+
 def load(path: str | Path | None = None) -> Config:
     """Read and validate config.yaml (or SITROOM_CONFIG); raises yamlfile.YamlError."""
     path = Path(path or os.environ.get("SITROOM_CONFIG") or DEFAULT_PATH)
@@ -423,7 +479,7 @@ def load(path: str | Path | None = None) -> Config:
     except OSError as e:
         raise yamlfile.YamlError([f"{path}: cannot read: {e.strerror}"]) from None
     cfg, lines = yamlfile.load_text_with_lines(text, str(path), Config)
-    problems = _check_oncall(cfg, lines, str(path))
+    problems = _check_oncall(cfg, lines, str(path)) + _check_reports(cfg, lines, str(path))
     if problems:
         raise yamlfile.YamlError(problems)
     object.__setattr__(cfg, "_path", path.resolve())

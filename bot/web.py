@@ -5,15 +5,16 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 from pathlib import Path
 
 import redis.asyncio as aioredis
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, HTTPException, Request, Response
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from rq import Worker
 
-from bot import commands, ingest, notify, platforms, render, store
+from bot import charts, commands, ingest, notify, platforms, render, store
 from bot.models import Alert
 from bot.platforms import ACTIONS
 from bot.sources import InputError, facebook, generic, verify_hmac_sha256, x
@@ -178,6 +179,27 @@ def create_app(ctx) -> FastAPI:
             raise
         return StreamingResponse(stream_events(ctx, request, client, pubsub), media_type="text/event-stream")
 
+    # --- report pages (bot/report.py): no login, the random 128-bit id in the address is the capability
+    @app.get("/reports/{report_id}")
+    def report_page(report_id: str):
+        page = ctx.store.report_page(report_id) if len(report_id) == 32 and report_id.isalnum() else None
+        if page is None:
+            return HTMLResponse("<h1>No such report</h1><p>The link is wrong, or the report is older than 30 days.</p>",
+                                status_code=404)
+        # the address is the key: no Referer to the post links it has, no search engines, no shared caches
+        return HTMLResponse(page, headers={"Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex",
+                                           "Cache-Control": "private, max-age=300"})
+
+    # --- chart images (bot/charts.py): no login either; a chart never changes once kept
+    @app.get("/charts/{chart_id}.png")
+    def chart_image(chart_id: str):
+        png = ctx.store.chart_png(chart_id) if re.fullmatch(r"[0-9a-f]{32}", chart_id) else None
+        if png is None:
+            return PlainTextResponse("no such chart (the link is wrong, or the chart is older than 30 days)", status_code=404)
+        return Response(png, media_type="image/png", headers={
+            "Cache-Control": "private, max-age=2592000, immutable", "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"})
+
     platforms.mount(app, ctx)  # Slack, Teams, Telegram: each only when its credentials are set
     return app
 
@@ -210,6 +232,9 @@ def talk(ctx, data: dict) -> dict:
     answer = {"from": "sitroom", "text": reply.text, "bot": True, "alerts": [a.id for a in reply.alerts]}
     for message in (question, answer):
         notify.room(ctx, dept, message)
+    if reply.charts:  # drawn only now (charts.Later): the text is out already
+        images = [{"url": charts.keep(ctx, chart), "alt": chart.alt} for chart in reply.charts]
+        notify.room(ctx, dept, {"from": "sitroom", "text": "", "bot": True, "images": images})
     return {"reply": reply.text, "lang": reply.lang}
 
 

@@ -40,3 +40,16 @@ class FakeServer:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+def form_data(content_type: str, raw: bytes) -> dict[str, str | bytes]:
+    """The fields of a multipart/form-data body: text fields as str, uploaded files as bytes."""
+    from email.parser import BytesParser
+    from email.policy import HTTP
+
+    message = BytesParser(policy=HTTP).parsebytes(b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + raw)
+    fields = {}
+    for part in message.iter_parts():
+        data = part.get_payload(decode=True)
+        fields[part.get_param("name", header="content-disposition")] = data if part.get_filename() else data.decode()
+    return fields

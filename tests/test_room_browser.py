@@ -6,6 +6,8 @@ import os
 
 import pytest
 
+from bot import render
+
 from tests.test_web import app, outage, send, server  # noqa: F401 (fixtures)
 
 CHROMIUM = "/usr/bin/chromium"
@@ -65,6 +67,9 @@ def test_room_shows_alerts_live_and_acknowledges_them(ctx, page, server, drain):
     expect(card.locator("h3")).not_to_be_empty()
     expect(card.locator(".meta")).to_contain_text("Wo: Köln/Bonn")
     expect(card.locator("blockquote")).to_have_count(3)
+    why = render.cards(ctx, alert)["cards"]["de"]["why"]  # why it fired: plain lines under the size, in order
+    expect(card.locator(".why li")).to_have_count(len(why))
+    assert card.locator(".why li").all_inner_texts() == why
     expect(page.locator("#departments button[data-department='network'] .badge")).to_have_text("1")
     expect(page.locator("#open-count")).to_have_text("1 offen")
     button = card.locator("button.ack")
@@ -98,6 +103,44 @@ def test_room_shows_alerts_live_and_acknowledges_them(ctx, page, server, drain):
     expect(page.locator("#messages li.bot").last).to_contain_text("1 offene Alarme:", timeout=10_000)
 
     page.screenshot(path=SCREENSHOT, full_page=True)
+
+
+def test_a_summary_shows_its_charts_in_the_chat(ctx, page, server):
+    from playwright.sync_api import expect
+
+    from tests.test_summary import outage, write
+    from tests.test_web import T0
+
+    write(ctx, outage("k", T0, 20) + outage("b", T0, 4, region="berlin"))
+    page.fill("#me", "aylin.demir")
+    page.fill("#text", "Zusammenfassung Netzausfall")
+    page.press("#text", "Enter")
+    images = page.locator("#messages li.bot img")
+    expect(images).to_have_count(2, timeout=15_000)
+    expect(page.locator("#messages li.bot").filter(has_text="Netzstörung").first).to_be_visible()
+    for i in range(2):
+        images.nth(i).scroll_into_view_if_needed()
+        page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=images.nth(i).element_handle(), timeout=10_000)
+    assert images.evaluate_all("imgs => imgs.map(i => [i.naturalWidth, i.naturalHeight])")[0] == [1000, 560]
+    alts = images.evaluate_all("imgs => imgs.map(i => i.alt)")
+    assert alts[0].startswith("Netzstörung · ") and alts[1].startswith("Regionen: Netzstörung")
+    src = images.first.get_attribute("src")
+    assert src.startswith("/charts/") and src.endswith(".png")
+    [message] = [m for m in ctx.store.chat_history("network") if m.get("images")]
+    assert [i["url"] for i in message["images"]][0] == src  # kept in the history: a reload shows them again
+    page.screenshot(path="/tmp/room-charts.png", full_page=True)
+
+
+def test_a_report_message_links_to_its_page(ctx, page):
+    from playwright.sync_api import expect
+
+    from bot import notify
+
+    notify.room(ctx, "network", {"from": "sitroom", "text": "📋 Bericht Network Operations", "bot": True,
+                                 "link": "/reports/0123456789abcdef0123456789abcdef"})
+    link = page.locator("#messages li.bot a.report")
+    expect(link).to_have_text("Bericht öffnen", timeout=10_000)  # the department's language
+    assert link.get_attribute("href") == "/reports/0123456789abcdef0123456789abcdef"
 
 
 def test_asking_without_a_name_asks_for_the_name(ctx, page):

@@ -40,6 +40,10 @@ class FakeSlack(FakeServer):
         super().__init__()
 
     def answer(self, method: str, path: str, headers, raw: bytes):
+        if path.startswith("/upload/"):  # files_upload_v2's second step: the file's bytes, to the URL it was given
+            with self.lock:
+                self.calls.append({"method": "upload", "body": raw, "auth": headers.get("Authorization"), "path": path})
+            return 200, {}, "OK"
         text = raw.decode()
         if headers.get("Content-Type", "").startswith("application/json"):
             body = json.loads(text or "{}")
@@ -65,6 +69,12 @@ class FakeSlack(FakeServer):
             return 200, {}, {"ok": True, "channel": body["channel"], "ts": body["ts"], "text": body.get("text")}
         if method == "chat.postEphemeral":
             return 200, {}, {"ok": True, "message_ts": ts}
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{len(self.calls):04d}"
+            return 200, {}, {"ok": True, "file_id": file_id, "upload_url": f"{self.url}/upload/v1/{file_id}"}
+        if method == "files.completeUploadExternal":
+            files = [{"id": f["id"], "title": f.get("title"), "mimetype": "image/png"} for f in json.loads(body["files"])]
+            return 200, {}, {"ok": True, "files": files}
         if method == "response_url":
             return 200, {}, {"ok": True}
         return 200, {}, {"ok": False, "error": "unknown_method"}
@@ -224,7 +234,8 @@ def test_direct_message_is_answered_in_the_dm_and_bot_echoes_are_ignored(sctx, u
     [answer] = fake.wait_for("chat.postMessage")
     reply = expected(sctx, "wer hat Bereitschaft?", None, "jonas.becker", JONAS)
     assert reply.lang == "de"
-    assert answer["body"] == {"channel": "D0JONAS", "text": reply.text, "team_id": "T0TELVIA"}
+    assert "&" in reply.text  # "Devices & Product Safety": Slack wants it escaped, and shows "&"
+    assert answer["body"] == {"channel": "D0JONAS", "text": slack._esc(reply.text), "team_id": "T0TELVIA"}
     time.sleep(0.3)
     assert len(fake.of("chat.postMessage")) == 1
 
@@ -360,3 +371,90 @@ def test_socket_mode_needs_the_app_token_and_connects_at_start_up(redis, redis_u
         assert handler.app_token == "xapp-test" and handler.client.web_client.base_url == fake.url + "/api/"
     finally:
         handler.close()
+
+
+# --- charts and explanations --------------------------------------------------------------
+
+def _summary_posts(ctx) -> None:
+    """A network outage in Köln/Bonn and Berlin whose posts all try to ping the whole channel."""
+    from dataclasses import replace
+
+    from tests.test_summary import outage, write
+    from tests.test_web import T0
+
+    write(ctx, [(replace(p, text="<!channel> " + p.text), s) for p, s in outage("k", T0, 20) + outage("b", T0, 4, region="berlin")])
+
+
+def test_summary_mention_answers_in_its_thread_then_uploads_the_charts_there(sctx, url, fake):
+    from PIL import Image
+
+    _summary_posts(sctx)
+    thread = "1700000100.000100"
+    event(url, {"type": "app_mention", "user": PRIYA, "text": f"<@{BOT}> summary outage", "ts": "1700000300.000300",
+                "thread_ts": thread, "channel": CERT, "event_ts": "1700000300.000300"})
+    [done] = fake.wait_for("files.completeUploadExternal")
+    steps = [c["method"] for c in fake.calls if c["method"] != "auth.test"]
+    assert steps == ["chat.postMessage", "files.getUploadURLExternal", "files.getUploadURLExternal", "upload", "upload",
+                     "files.completeUploadExternal"]  # the text first, then the charts
+    [text] = fake.of("chat.postMessage")
+    assert text["body"]["thread_ts"] == thread and text["body"]["text"].startswith("🟢 Normal – Network outage")
+    assert "<!channel>" not in text["body"]["text"] and "&lt;!channel&gt;" in text["body"]["text"]  # quoted, not a ping
+    wanted = expected(sctx, "summary outage", "security", "priya.nair", PRIYA).charts
+    asked, uploaded = fake.of("files.getUploadURLExternal"), fake.of("upload")
+    assert [a["body"]["filename"] for a in asked] == ["volume.png", "regions.png"]
+    assert [a["body"]["alt_txt"] for a in asked] == [c.alt for c in wanted]
+    assert [u["body"] for u in uploaded] == [c.png for c in wanted]  # the PNGs themselves, byte for byte
+    assert [int(a["body"]["length"]) for a in asked] == [len(c.png) for c in wanted]
+    assert Image.open(__import__("io").BytesIO(uploaded[0]["body"])).size == (1000, 560)
+    body = done["body"]
+    assert (body["channel_id"], body["thread_ts"]) == (CERT, thread) and done["auth"] == f"Bearer {TOKEN}"
+    ids = [f["id"] for f in json.loads(body["files"])]
+    assert len(set(ids)) == 2 and [u["path"] for u in uploaded] == [f"/upload/v1/{i}" for i in ids]
+
+
+def test_a_private_slash_answer_sends_its_charts_to_the_askers_direct_messages(sctx, url, fake):
+    _summary_posts(sctx)
+    slash(url, fake, "Zusammenfassung Netzausfall", NOC, JONAS)
+    [done] = fake.wait_for("files.completeUploadExternal")
+    [answer] = fake.of("response_url")
+    assert answer["body"]["text"].startswith("🟢 Normal – Netzstörung")
+    assert done["body"]["channels"] == JONAS and "channel_id" not in done["body"]  # not into the channel: the answer was private
+    assert fake.calls.index(answer) < fake.calls.index(done)
+
+
+def test_charts_that_cannot_be_shared_leave_the_answer_alone(sctx, url, fake):
+    _summary_posts(sctx)
+    fake.errors["files.getUploadURLExternal"] = "missing_scope"  # an app installed before files:write was asked for
+    dm = {"type": "message", "channel": "D0JONAS", "channel_type": "im", "user": JONAS, "text": "Zusammenfassung Netzausfall",
+          "ts": "1700000300.000300", "event_ts": "1700000300.000300"}
+    event(url, dm)
+    [answer] = fake.wait_for("chat.postMessage")
+    assert answer["body"]["text"].startswith("🟢 Normal – Netzstörung") and answer["body"]["channel"] == "D0JONAS"
+    fake.wait_for("files.getUploadURLExternal")
+    time.sleep(0.2)
+    assert not fake.of("upload", "files.completeUploadExternal")
+
+
+def test_post_is_a_plain_message_or_one_file_share_with_the_text(sctx, fake):
+    from bot import charts
+    from tests.test_charts import series
+
+    adapter = slack.adapter(sctx)
+    ref = adapter.post(NOC, "Tagesbericht <!here> & mehr")
+    [plain] = fake.of("chat.postMessage")
+    assert plain["body"] == {"channel": NOC, "text": "Tagesbericht &lt;!here&gt; &amp; mehr", "unfurl_links": False}
+    assert ref == {"channel": NOC, "ts": "1700000000.000001"}
+    chart = charts.volume(series(), "de", "Europe/Berlin", "Netzstörung")
+    assert adapter.post(NOC, "Tagesbericht", [chart]) == {"channel": NOC, "files": ["F0002"]}
+    [upload], [done] = fake.of("upload"), fake.of("files.completeUploadExternal")
+    assert upload["body"] == chart.png
+    assert (done["body"]["channel_id"], done["body"]["initial_comment"]) == (NOC, "Tagesbericht")
+    assert len(fake.of("chat.postMessage")) == 1  # the text is the file share's comment: one message
+
+
+def test_why_lines_come_under_the_size(sctx):
+    why = ["Regel outage: mehr als 20 Beiträge in 15 min", "Begann um 09:12", "Neue Begriffe: <funkloch>"]
+    facts = slack.blocks({**CARD, "why": why})[1]["text"]["text"].splitlines()
+    assert facts == ["Wo: Köln/Bonn", "120 Beiträge in 15min — normal wären etwa 8", why[0], why[1],
+                     "Neue Begriffe: &lt;funkloch&gt;", "seit 09:00"]
+    assert slack.blocks({**CARD, "why": []}) == slack.blocks(CARD)

@@ -2,7 +2,6 @@
 that are central and never near-duplicates, local times, German and English wording."""
 
 import re
-from collections import defaultdict
 from datetime import datetime
 from zoneinfo import ZoneInfo
 

@@ -301,3 +301,73 @@ def test_app_id_turns_on_jwt_validation(tctx, connector, monkeypatch):
         assert post(url, activity, token(signing)).status_code == 200
     [call] = connector.calls
     assert call["auth"] == "Bearer outgoing-token" and call["body"]["text"].startswith("Keine offenen Alarme")
+
+
+# --- charts and explanations --------------------------------------------------------------
+
+def _png_of(url: str) -> bytes:
+    assert url.startswith("data:image/png;base64,")
+    return base64.b64decode(url.removeprefix("data:image/png;base64,"))
+
+
+def test_a_summary_is_answered_with_its_text_then_a_card_of_its_charts(tctx, bot_url, connector):
+    from PIL import Image
+
+    from tests.test_summary import outage, write
+
+    write(tctx, outage("k", T0, 20) + outage("b", T0, 4, region="berlin"))
+    assert post(bot_url, channel_message(connector.url, "Zusammenfassung Netzausfall")).status_code == 200
+    text, images = connector.calls  # the text first: the charts are drawn after it went out
+    thread = f"{CHANNEL};messageid=1763283600001"
+    assert (text["conversation"], images["conversation"]) == (thread, thread)
+    assert text["body"]["text"].startswith("🟢 Normal – Netzstörung") and not text["body"].get("attachments")
+    [attachment] = images["body"]["attachments"]
+    assert attachment["contentType"] == teams.CARD and attachment["content"]["version"] == "1.4"
+    volume, regions = attachment["content"]["body"]
+    assert [volume["type"], volume["size"], volume["msteams"]] == ["Image", "Stretch", {"allowExpand": True}]
+    assert volume["altText"].startswith("Netzstörung · ") and regions["altText"].startswith("Regionen: Netzstörung")
+    # no public address configured: the PNG travels inside the card
+    assert Image.open(__import__("io").BytesIO(_png_of(volume["url"]))).size == (1000, 560)
+
+
+def test_with_a_public_address_the_card_links_the_kept_chart(tctx, bot_url, connector):
+    from tests.test_summary import outage, write
+
+    tctx.cfg = tctx.cfg.model_copy(update={"server": tctx.cfg.server.model_copy(update={"public_url": "https://sitroom.example/"})})
+    write(tctx, outage("k", T0, 20))
+    post(bot_url, channel_message(connector.url, "summary outage"))
+    [image] = connector.calls[1]["body"]["attachments"][0]["content"]["body"]
+    chart_id = image["url"].removeprefix("https://sitroom.example/charts/").removesuffix(".png")
+    assert len(chart_id) == 32 and tctx.store.chart_png(chart_id).startswith(b"\x89PNG")
+
+
+def test_post_sends_text_and_charts_into_the_channel(tctx, bot_url, connector):
+    from bot import charts
+    from tests.test_charts import series
+
+    adapter, chart = teams.adapter(tctx), charts.volume(series(), "de", "Europe/Berlin", "Netzstörung")
+    with pytest.raises(NotReady):
+        adapter.post(CHANNEL, "Tagesbericht")
+    post(bot_url, channel_message(connector.url, "hilfe"))  # the bot learns the channel
+    connector.calls.clear()
+    ref = adapter.post(CHANNEL, "Tagesbericht", [chart])
+    adapter.post(CHANNEL, "Nur Text")
+    with_chart, plain = connector.calls
+    assert (with_chart["method"], with_chart["conversation"], with_chart["activity"]) == ("POST", CHANNEL, None)
+    assert ref == {"channel_id": CHANNEL, "conversation": tctx.store.conversation("teams", CHANNEL), "activity_id": "m1"}
+    assert with_chart["body"]["text"] == "Tagesbericht"
+    [image] = with_chart["body"]["attachments"][0]["content"]["body"]
+    assert _png_of(image["url"]) == chart.png and image["altText"] == chart.alt
+    assert plain["body"]["text"] == "Nur Text" and not plain["body"].get("attachments")
+
+
+def test_why_lines_come_under_the_size(tctx):
+    a = alert(tctx, "network", "Netzstörung Köln")
+    why = ["Regel outage: mehr als 20 Beiträge in 15 min", "Begann um 09:12"]
+    body = teams.adaptive_card({**card(tctx, a), "why": why})["body"]
+    texts = [b.get("text") for b in body]
+    size = texts.index(card(tctx, a)["size"])
+    assert texts[size + 1:size + 3] == why and texts[size + 3] == card(tctx, a)["status_line"]
+    assert [b for b in body if b.get("text") in why][0]["isSubtle"] is True
+    plain = teams.adaptive_card({**card(tctx, a), "why": []})["body"]
+    assert [b.get("text") for b in plain] == [t for t in texts if t not in why]

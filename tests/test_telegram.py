@@ -19,7 +19,7 @@ from bot.models import Alert, Severity
 from bot.platforms import NotReady, RateLimited
 from bot.platforms import telegram
 from bot.texts import say
-from tests.fakehttp import FakeServer
+from tests.fakehttp import FakeServer, form_data
 from tests.test_web import serve
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,6 +67,13 @@ class FakeBotApi(FakeServer):
             chat_id = int(params["chat_id"])
             chat = {"id": chat_id, "type": "supergroup" if chat_id < 0 else "private"}
             return {"message_id": message_id, "date": T0, "chat": chat, "text": params["text"]}
+        if method == "sendPhoto":
+            with self.lock:
+                message_id, self.next_id = self.next_id, self.next_id + 1
+            chat_id = int(params["chat_id"])
+            photo = {"file_id": f"photo{message_id}", "file_unique_id": f"u{message_id}", "width": 1000, "height": 560}
+            return {"message_id": message_id, "date": T0, "chat": {"id": chat_id, "type": "supergroup" if chat_id < 0 else "private"},
+                    "photo": [photo], "caption": params.get("caption")}
         if method == "getUpdates":
             with self.lock:
                 updates, self.updates = self.updates, []
@@ -78,11 +85,13 @@ class FakeBotApi(FakeServer):
     def answer(self, http_method: str, path: str, headers, raw: bytes):
         prefix, _, method = path.rpartition("/")
         assert prefix == f"/bot{TOKEN}", path
-        text = raw.decode()
-        if headers.get("Content-Type", "").startswith("application/json"):
-            params = json.loads(text or "{}")
+        kind = headers.get("Content-Type", "")
+        if kind.startswith("multipart/form-data"):  # an upload (sendPhoto): files as bytes, the rest as in a form
+            params = {k: v if isinstance(v, bytes) else _decoded(v) for k, v in form_data(kind, raw).items()}
+        elif kind.startswith("application/json"):
+            params = json.loads(raw.decode() or "{}")
         else:  # what python-telegram-bot sends: a form, nested values as JSON
-            params = {k: _decoded(v) for k, v in parse_qsl(text)}
+            params = {k: _decoded(v) for k, v in parse_qsl(raw.decode())}
         if method != "getUpdates":
             self.calls.append((method, params))
         if self.failures.get(method):
@@ -423,3 +432,50 @@ def test_long_polling_answers_like_the_webhook(ctx, fake):
     [sent] = fake.sent("sendMessage")
     assert sent["chat_id"] == NETWORK_CHAT and sent["text"] == "Network Operations: markus.hoffmann, aylin.demir"
     assert "deleteWebhook" in [m for m, _ in fake.calls]  # polling and a webhook exclude each other
+
+
+# --- charts and explanations ------------------------------------------------------------------
+
+def test_a_summary_is_answered_with_its_text_then_its_charts_as_photos(http, ctx, fake):
+    import io
+
+    from PIL import Image
+
+    from tests.test_summary import outage, write
+
+    write(ctx, outage("k", T0, 20) + outage("b", T0, 4, region="berlin"))
+    post_update(http, message(20, NETWORK_GROUP, user(JONAS, "Jonas"), "/summary@sitroom_bot Netzausfall", 90))
+    volume, regions = fake.wait_for("sendPhoto", 2)
+    [text] = fake.sent("sendMessage")
+    assert [m for m, _ in fake.calls] == ["getMe", "sendMessage", "sendPhoto", "sendPhoto"]  # the text first
+    assert text["text"].startswith("🟢 Normal – Netzstörung")
+    wanted = commands.handle(ctx, commands.Request("Zusammenfassung Netzausfall", "jonas.becker", "network", "telegram",
+                                                   str(JONAS))).charts
+    assert [volume["photo"], regions["photo"]] == [c.png for c in wanted]  # uploaded, byte for byte
+    assert [volume["caption"], regions["caption"]] == [c.alt for c in wanted]
+    assert volume["caption"].startswith("Netzstörung · ") and regions["caption"].startswith("Regionen: Netzstörung")
+    assert volume["chat_id"] == NETWORK_CHAT and volume["reply_parameters"]["message_id"] == 90  # under the question
+    assert Image.open(io.BytesIO(volume["photo"])).size == (1000, 560)
+
+
+def test_post_sends_the_text_then_each_chart_with_its_caption(ctx, fake):
+    from bot import charts
+    from tests.test_charts import series
+
+    chart = charts.volume(series(), "de", "Europe/Berlin", "Netzstörung")
+    adapter = telegram.adapter(ctx)
+    assert adapter.post(str(NETWORK_CHAT), "Tagesbericht", [chart]) == {"chat_id": NETWORK_CHAT, "message_id": 1}
+    (first, text), (second, photo) = fake.calls
+    assert (first, text) == ("sendMessage", {"chat_id": NETWORK_CHAT, "text": "Tagesbericht"})
+    assert second == "sendPhoto" and photo == {"chat_id": NETWORK_CHAT, "photo": chart.png, "caption": chart.alt}
+    fake.fail_once("sendMessage", 400, {"ok": False, "error_code": 400, "description": "Bad Request: chat not found"})
+    with pytest.raises(NotReady):
+        adapter.post("-1009999", "Tagesbericht")
+
+
+def test_why_lines_come_under_the_size():
+    why = ["Regel outage: mehr als 20 Beiträge", "Neue Begriffe: <funkloch> & mehr"]
+    lines = telegram.html_of({**CARD, "why": why}).splitlines()
+    assert lines[2:6] == ["120 Beiträge in 15 min (normal: 8)", "Regel outage: mehr als 20 Beiträge",
+                          "Neue Begriffe: &lt;funkloch&gt; &amp; mehr", "seit 10:00"]
+    assert telegram.html_of({**CARD, "why": []}) == HTML

@@ -1,14 +1,19 @@
 """Chat platforms. Each adapter only translates; every command and sentence lives elsewhere.
 
 Outgoing, an adapter turns a rendered card (bot.render.card) into a platform message, and
-updates it in place when the alert changes. Incoming, it turns a request into a call of the
+updates it in place when the alert changes; `post` sends a plain message with chart images
+(bot.charts) as the platform shows pictures best. Incoming, it turns a request into a call of the
 command layer (bot.commands.handle for text, bot.commands.act for buttons) and sends back the
 answer. A platform whose credentials are not in the environment is off.
 """
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from bot.charts import Chart
 
 
 class RateLimited(Exception):
@@ -36,6 +41,9 @@ class Adapter(Protocol):
 
     def reply(self, ref: dict, text: str) -> None:
         """A follow-up to the alert message (in its thread where the platform has threads)."""
+
+    def post(self, destination: str, text: str, charts: Sequence[Chart] = ()) -> dict:
+        """A plain message (no alert, no buttons) with optional chart images, in a department's channel."""
 
 
 ACTIONS = ("ack", "resolve", "mute", "escalate")  # the buttons every alert message carries

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import os
 import re
+from collections.abc import Sequence
 
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -17,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from bot import commands
+from bot.charts import Chart
 from bot.platforms import ACTIONS, NotReady, RateLimited
 
 log = logging.getLogger("sitroom.slack")
@@ -25,6 +27,7 @@ COMMAND = "/sitroom"
 ICONS = {"critical": "🔴", "warning": "🟠", "info": "🔵"}
 STYLES = {"ack": "primary", "escalate": "danger"}  # Slack has only these two button colours
 NOT_YET = {"not_in_channel", "channel_not_found"}  # the bot has not been invited to the channel yet
+MAX_TITLE, MAX_ALT = 250, 1000  # a file's title; its alt text (Slack's limit)
 _MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
 _BUTTON = re.compile(rf"^sitroom:({'|'.join(ACTIONS)})$")
 
@@ -62,9 +65,10 @@ def fallback(card: dict) -> str:
 
 
 def blocks(card: dict) -> list[dict]:
-    """The card as Block Kit: headline, facts, up to three example posts, one button per action."""
+    """The card as Block Kit: headline, facts (why it fired under the size), up to three example
+    posts, one button per action."""
     head = f"{ICONS.get(card['severity'], '')} {card['severity_label']} · {card['title']}".strip()
-    facts = [card["where"], card["size"], card["status_line"], card.get("history_line")]
+    facts = [card["where"], card["size"], *(card.get("why") or []), card["status_line"], card.get("history_line")]
     out = [
         {"type": "header", "text": {"type": "plain_text", "text": head[:150], "emoji": True}},  # Slack's limit
         {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(_esc(f) for f in facts if f)}},
@@ -117,6 +121,16 @@ class SlackAdapter:
         """A follow-up in the alert message's thread."""
         self._call("chat_postMessage", channel=ref["channel"], thread_ts=ref["ts"], text=text, unfurl_links=False)
 
+    def post(self, destination: str, text: str, charts: Sequence[Chart] = ()) -> dict:
+        """A plain message (no alert, no buttons) with optional chart images, in a department's channel.
+
+        With charts it is one file share whose comment is the text; the ref then names the files."""
+        if not charts:
+            resp = self._call("chat_postMessage", channel=destination, text=_esc(text), unfurl_links=False)
+            return {"channel": resp["channel"], "ts": resp["ts"]}
+        resp = self._call("files_upload_v2", file_uploads=uploads(charts), channel=destination, initial_comment=_esc(text))
+        return {"channel": destination, "files": [f["id"] for f in resp.get("files") or []]}
+
     def _call(self, method: str, **kwargs):
         try:
             return getattr(self.client, method)(**kwargs)
@@ -128,6 +142,25 @@ class SlackAdapter:
             if e.response.get("error") in NOT_YET:
                 raise NotReady(f"{e.response['error']}: invite the bot to the channel") from None
             raise
+
+
+def uploads(charts: Sequence[Chart]) -> list[dict]:
+    """Charts as files_upload_v2 items: the PNG, its file name, and its alt text for screen readers."""
+    return [{"file": c.png, "filename": c.name, "title": c.alt[:MAX_TITLE], "alt_txt": c.alt[:MAX_ALT]} for c in charts]
+
+
+def share_charts(client: WebClient, charts: Sequence[Chart], channel: str | None = None, thread_ts: str | None = None,
+                 user: str | None = None) -> None:
+    """Upload an answer's charts where it went: a channel (its thread, if it was threaded), or a
+    person's direct messages with the bot. Called after the text is out: drawing happens now.
+    A failure is logged; the answer is out already."""
+    where = channel or user
+    try:
+        if charts:
+            client.files_upload_v2(file_uploads=uploads(charts), channel=channel, thread_ts=thread_ts,
+                                   channels=[user] if user else None)
+    except Exception as e:  # e.g. missing files:write, or a channel the bot is not in
+        log.warning("slack: charts not shared with %s: %s", where, e)
 
 
 def adapter(ctx) -> SlackAdapter | None:
@@ -160,15 +193,19 @@ def bolt_app(ctx, creds: dict) -> App:
         name="sitroom",
     )
 
+    # Answers are escaped: summaries quote customers' posts, and "<!channel>" in one must not ping anybody.
     @app.command(COMMAND)
-    def slash(ack, body, respond):
+    def slash(ack, body, respond, client):
         ack()  # within Slack's 3 s; the answer follows through response_url
-        respond(_ask(ctx, body.get("text", ""), body["user_id"], body.get("channel_id"), body.get("user_name")).text)
+        reply = _ask(ctx, body.get("text", ""), body["user_id"], body.get("channel_id"), body.get("user_name"))
+        respond(_esc(reply.text))
+        share_charts(client, reply.charts, user=body["user_id"])  # the answer is private: so are its charts
 
     @app.event("app_mention")
     def mention(event, client):
         reply = _ask(ctx, _MENTION.sub("", event.get("text", "")).strip(), event["user"], event["channel"])
-        client.chat_postMessage(channel=event["channel"], text=reply.text, thread_ts=event.get("thread_ts"))
+        client.chat_postMessage(channel=event["channel"], text=_esc(reply.text), thread_ts=event.get("thread_ts"))
+        share_charts(client, reply.charts, event["channel"], event.get("thread_ts"))
 
     @app.event("message")
     def message(event, client):
@@ -176,7 +213,8 @@ def bolt_app(ctx, creds: dict) -> App:
         if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id") or not event.get("user"):
             return
         reply = _ask(ctx, event.get("text", ""), event["user"], None)
-        client.chat_postMessage(channel=event["channel"], text=reply.text)
+        client.chat_postMessage(channel=event["channel"], text=_esc(reply.text))
+        share_charts(client, reply.charts, event["channel"])
 
     @app.action(_BUTTON)
     def button(ack, body, action, client, respond):

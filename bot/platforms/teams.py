@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import html
 import json
 import logging
 import os
 import re
+from collections.abc import Sequence
 
 from botbuilder.core import BotAdapter, TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
@@ -16,7 +18,8 @@ from msrest.exceptions import HttpOperationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from bot import commands
+from bot import charts, commands
+from bot.charts import Chart
 from bot.platforms import ACTIONS, NotReady, RateLimited
 
 log = logging.getLogger("sitroom.teams")
@@ -62,7 +65,9 @@ def adaptive_card(card: dict) -> dict:
     body = [
         _text(f"{card['severity_label']} · #{card['id']} · {card['status_label']}", weight="Bolder", color=color, size="Small"),
         _text(card["title"], weight="Bolder", size="Large"),
-        *(_text(fact, spacing="Small") for fact in (card["where"], card["size"], card["status_line"], card.get("history_line")) if fact),
+        *(_text(fact, spacing="Small") for fact in (card["where"], card["size"]) if fact),
+        *(_text(line, spacing="None", isSubtle=True) for line in card.get("why") or []),  # why it fired
+        *(_text(fact, spacing="Small") for fact in (card["status_line"], card.get("history_line")) if fact),
     ]
     posts = card.get("posts", [])[:3]
     if posts:
@@ -81,6 +86,28 @@ def adaptive_card(card: dict) -> dict:
     if buttons:
         body.append({"type": "ActionSet", "actions": buttons})
     return {"type": "AdaptiveCard", "$schema": "http://adaptivecards.io/schemas/adaptive-card.json", "version": "1.4", "body": body}
+
+
+def image_url(ctx, chart: Chart) -> str:
+    """Where Teams loads a chart from: its address under server.public_url when one is configured
+    (kept in Redis for 30 days, served without a login at /charts/<id>.png), else the PNG itself as a
+    data URI, which Adaptive Card images accept and which does not count towards a bot message's
+    size limit; a 1000 × 560 chart is well under the 1024 × 1024 px and 1 MB Teams allows inline."""
+    base = ctx.cfg.server.public_url
+    if base:
+        return base.rstrip("/") + charts.keep(ctx, chart)
+    return "data:image/png;base64," + base64.b64encode(chart.png).decode()
+
+
+def charts_card(ctx, images: Sequence[Chart]) -> dict:
+    """An Adaptive Card of chart images, full width, each with its alt text; a tap opens it large."""
+    body = [{"type": "Image", "url": image_url(ctx, c), "altText": c.alt, "size": "Stretch",
+             "msteams": {"allowExpand": True}} for c in images]
+    return {"type": "AdaptiveCard", "$schema": "http://adaptivecards.io/schemas/adaptive-card.json", "version": "1.4", "body": body}
+
+
+def _charts_attachment(ctx, images: Sequence[Chart]) -> Attachment:
+    return Attachment(content_type=CARD, content=charts_card(ctx, images))
 
 
 def _card_activity(card: dict, conversation: str) -> Activity:
@@ -145,6 +172,22 @@ class TeamsAdapter:
 
         self._proactive(reference, work)
 
+    def post(self, destination: str, text: str, charts: Sequence[Chart] = ()) -> dict:
+        """A plain message (no alert, no buttons) with optional chart images, in a department's channel."""
+        ref = self.ctx.store.conversation("teams", destination)
+        if ref is None:
+            raise NotReady(f"no conversation reference for Teams channel {destination}: "
+                           "install the app in that channel or mention the bot there once")
+        reference = ConversationReference().deserialize(ref)
+        activity = Activity(type=ActivityTypes.message, text=text, conversation=ConversationAccount(id=reference.conversation.id),
+                            attachments=[_charts_attachment(self.ctx, charts)] if charts else None)
+
+        async def work(connector):
+            return await connector.conversations.send_to_conversation(reference.conversation.id, activity)
+
+        sent = self._proactive(reference, work)
+        return {"channel_id": destination, "conversation": ref, "activity_id": sent.id}
+
     def _proactive(self, reference: ConversationReference, work):
         """Run work(connector client) in a proactive turn; a 429 becomes RateLimited."""
         result = []
@@ -169,10 +212,19 @@ class TeamsAdapter:
     async def on_turn(self, turn: TurnContext) -> None:
         """Remember where the activity came from, and answer messages and card buttons."""
         answer = await asyncio.to_thread(self._answer, turn.activity)
-        if answer:
-            await turn.send_activity(answer)
+        if answer is None:
+            return
+        await turn.send_activity(answer.text)
+        # Charts follow the text, in a card of their own: they are drawn only now.
+        images = await asyncio.to_thread(list, answer.charts)
+        if images:
+            try:
+                attachment = await asyncio.to_thread(_charts_attachment, self.ctx, images)
+                await turn.send_activity(Activity(type=ActivityTypes.message, attachments=[attachment]))
+            except Exception:  # the answer is out; a chart that cannot go is not worth an error to the user
+                log.exception("Teams: charts not sent")
 
-    def _answer(self, activity: Activity) -> str | None:
+    def _answer(self, activity: Activity) -> commands.Reply | None:
         channel_id = _channel_id(activity)
         dept = self.ctx.department_for("teams", channel_id)
         if self.ctx.store.conversation("teams", channel_id) is None:  # admins look for channel ids here
@@ -188,10 +240,10 @@ class TeamsAdapter:
             if action not in ACTIONS or not str(alert).isdigit():
                 log.info("ignored a Teams card action with data %r", value)
                 return None
-            return commands.act(self.ctx, int(alert), action, "teams", user_id, user, dept.language if dept else None).text
+            return commands.act(self.ctx, int(alert), action, "teams", user_id, user, dept.language if dept else None)
         text = html.unescape(_AT.sub("", TurnContext.remove_recipient_mention(activity) or "")).strip()
         request = commands.Request(text, user, dept.name if dept else None, "teams", user_id)
-        return commands.handle(self.ctx, request).text
+        return commands.handle(self.ctx, request)
 
 
 def _channel_id(activity: Activity) -> str:

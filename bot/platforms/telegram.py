@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import warnings
+from collections.abc import Sequence
 
 from fastapi import BackgroundTasks, HTTPException, Request
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, ReplyParameters, Update
@@ -19,6 +20,7 @@ from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
 from bot import commands
+from bot.charts import Chart
 from bot.platforms import ACTIONS, NotReady, RateLimited
 
 log = logging.getLogger("sitroom.telegram")
@@ -28,6 +30,7 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 PATH = "/telegram/webhook"
 UPDATES = ["message", "callback_query"]  # all the bot needs to hear about
 EXAMPLES = 3  # example posts quoted under an alert
+MAX_TEXT, MAX_CAPTION = 4096, 1024  # Telegram's limits for a message and a photo's caption
 MARK = {"critical": "🔴", "warning": "🟠", "info": "🔵"}
 
 # PTB 22 warns inside its own RetryAfter constructor about a future type change; we handle both types.
@@ -77,7 +80,8 @@ def html_of(card: dict) -> str:
     """The card as Telegram HTML: severity and title in bold, where, how big, its state, example posts."""
     e = html.escape
     head = f"<b>{e(card['severity_label'])} · {e(card['title'])}</b>"
-    lines = [f"{MARK.get(card['severity'], '')} {head}".strip(), e(card["where"]), e(card["size"]), e(card["status_line"])]
+    lines = [f"{MARK.get(card['severity'], '')} {head}".strip(), e(card["where"]), e(card["size"]),
+             *(e(line) for line in card.get("why") or []), e(card["status_line"])]  # why it fired, under the size
     if card.get("history_line"):
         lines.append(f"<i>{e(card['history_line'])}</i>")
     posts = card.get("posts", [])[:EXAMPLES]
@@ -149,6 +153,29 @@ class TelegramAdapter:
         """A follow-up as a reply to the alert message."""
         self._run(lambda bot: bot.send_message(
             ref["chat_id"], text, reply_parameters=ReplyParameters(ref["message_id"], allow_sending_without_reply=True)))
+
+    def post(self, destination: str, text: str, charts: Sequence[Chart] = ()) -> dict:
+        """A plain message (no alert, no buttons) with optional chart images, in a department's chat:
+        the text, then each chart as a photo with its caption."""
+        async def go(bot):
+            message = await bot.send_message(destination, text[:MAX_TEXT])
+            for chart in charts:
+                await send_chart(bot, destination, chart)
+            return message
+
+        try:
+            message = self._run(go)
+        except (Forbidden, BadRequest) as e:
+            if isinstance(e, Forbidden) or "chat not found" in e.message.lower():
+                raise NotReady(f"cannot post to chat {destination} ({e.message}): add the bot to the group") from None
+            raise
+        return {"chat_id": message.chat_id, "message_id": message.message_id}
+
+
+async def send_chart(bot: Bot, chat_id, chart: Chart, reply_to: ReplyParameters | None = None):
+    """One chart as a photo; its alt text is the caption (Telegram allows 1024 characters there)."""
+    return await bot.send_photo(chat_id, chart.png, caption=chart.alt[:MAX_CAPTION], filename=chart.name,
+                                reply_parameters=reply_to)
 
 
 def adapter(ctx) -> TelegramAdapter | None:
@@ -228,7 +255,14 @@ async def _message(ctx, bot: Bot, message, me) -> None:
                                platform="telegram", user_id=str(user.id))
     reply = await asyncio.to_thread(commands.handle, ctx, request)
     where = None if private else ReplyParameters(message.message_id, allow_sending_without_reply=True)
-    await bot.send_message(chat.id, reply.text[:4096], reply_parameters=where)
+    await bot.send_message(chat.id, reply.text[:MAX_TEXT], reply_parameters=where)
+    try:
+        for chart in await asyncio.to_thread(list, reply.charts):  # drawn only now: the text is out already
+            await send_chart(bot, chat.id, chart, where)
+    except RetryAfter:
+        raise
+    except TelegramError as e:  # e.g. a group that allows no media: the answer is out, the charts stay out
+        log.warning("Telegram: charts not sent to chat %s: %s", chat.id, e)
 
 
 def mount(app, ctx) -> None:

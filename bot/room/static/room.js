@@ -8,9 +8,9 @@ const $ = (id) => document.getElementById(id);
 // The room's own labels; what the bot says comes from the server, already translated.
 const LABELS = {
   de: { name: "Ihr Name", send: "Senden", ask: "Fragen: offene Alarme · ack 42 · Themen · was ist los in Köln?",
-        live: "live", reconnecting: "verbinde neu…" },
+        live: "live", reconnecting: "verbinde neu…", report: "Bericht öffnen" },
   en: { name: "Your name", send: "Send", ask: "Ask: open alerts · ack 42 · topics · what's happening in Berlin?",
-        live: "live", reconnecting: "reconnecting…" },
+        live: "live", reconnecting: "reconnecting…", report: "Open the report" },
 };
 
 function label(key) {
@@ -64,6 +64,8 @@ function renderAlerts() {
       el("div", { class: "top" }, el("span", { class: "sev" }, c.severity_label), el("span", { class: "num" }, "#" + c.id)),
       el("h3", {}, c.title),
       el("div", { class: "meta" }, c.where, " · ", c.size));
+    // Why it fired (the rule, baseline against now, when it began, new terms): plain lines, in order.
+    if (c.why && c.why.length) card.append(el("ul", { class: "why" }, ...c.why.map((line) => el("li", {}, line))));
     for (const p of c.posts) {
       card.append(el("blockquote", {}, p.text, el("small", {}, p.author ? " — " + p.author : "")));
     }
@@ -84,7 +86,16 @@ function renderChat() {
   const box = $("messages");
   box.replaceChildren();
   for (const m of state.chat[state.current] || []) {
-    box.append(el("li", { class: m.bot ? "bot" : "" }, el("span", { class: "from" }, m.from), m.text));
+    const item = el("li", { class: m.bot ? "bot" : "" }, el("span", { class: "from" }, m.from), m.text);
+    if (m.link) {  // a department report: its page on this server (/reports/<id>)
+      item.append(" ", el("a", { class: "report", href: m.link, target: "_blank", rel: "noopener" }, label("report")));
+    }
+    // Charts come as images kept on the server (/charts/<id>.png); a click opens one full size.
+    for (const image of m.images || []) {
+      item.append(el("a", { class: "chart", href: image.url, target: "_blank", rel: "noopener" },
+        el("img", { src: image.url, alt: image.alt, title: image.alt, onload: () => { box.scrollTop = box.scrollHeight; } })));
+    }
+    box.append(item);
   }
   box.scrollTop = box.scrollHeight;
 }
