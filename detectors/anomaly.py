@@ -30,6 +30,7 @@ from collections import deque
 import numpy as np
 
 THRESHOLD = 0.5  # the deployed threshold: a row scoring at least this is an anomaly
+STATE_VERSION = 2  # of state(): a detector that learns differently cannot continue an older state
 
 DAY = 86400.0
 
@@ -488,7 +489,7 @@ class Detector:
     def state(self) -> dict:
         """Everything the detector knows, as plain JSON types."""
         return {
-            "version": 2,
+            "version": STATE_VERSION,
             "utc_offset": self.utc_offset,
             "rows": self.rows,
             "recent": list(self.recent),
@@ -509,8 +510,8 @@ class Detector:
 
     @classmethod
     def from_state(cls, s: dict) -> Detector:
-        if s.get("version") != 2:
-            raise ValueError(f"anomaly detector state: version {s.get('version')!r} is not 2")
+        if s.get("version") != STATE_VERSION:
+            raise ValueError(f"anomaly detector state: version {s.get('version')!r} is not {STATE_VERSION}")
         d = cls(float(s["utc_offset"]))
         d.rows = int(s["rows"])
         d.recent.extend(float(v) for v in s["recent"])

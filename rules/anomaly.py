@@ -18,7 +18,7 @@ from datetime import datetime
 from statistics import median
 from zoneinfo import ZoneInfo
 
-from detectors.anomaly import Detector
+from detectors.anomaly import STATE_VERSION, Detector
 
 GRACE_MINUTES = 1  # a step is fed once the newest post is this far past its end
 CATCH_UP = 86400  # at most this much of missed steps is fed; older ones are skipped, like gaps
@@ -84,8 +84,9 @@ def minutes_of(rule, steps: range) -> range:
 
 
 def signature(rule) -> str:
-    """What the series mean: when it changes (a new metric, step or match), they start afresh."""
-    return json.dumps([rule.metric, rule.step, rule.match.dims(), list(rule.group_by)], sort_keys=True)
+    """What the series mean: when it changes (a new metric, step or match, or a detector that keeps
+    its state differently after an upgrade), they start afresh."""
+    return json.dumps([rule.metric, rule.step, rule.match.dims(), list(rule.group_by), STATE_VERSION], sort_keys=True)
 
 
 def feed(rule, book: Book, window, minute: int, tz: str | None = None) -> bool:
