@@ -21,6 +21,9 @@ def prepare(ctx, scorer=None) -> None:
         from detectors.scorer import Scorer
 
         scorer = Scorer.from_config(ctx.cfg)
+    from bot import platforms
+
+    platforms.preload()
     _state = (ctx, scorer, scoring.Evaluator(ctx))
 
 

@@ -63,6 +63,12 @@ def _module(name: str):
         raise
 
 
+def preload() -> None:
+    """Import every platform's SDK now (about a second), so that a worker's first alert does not wait for it."""
+    for name in PLATFORMS:
+        _module(name)
+
+
 def adapters(ctx) -> dict:
     """The outgoing adapters of the platforms whose credentials are configured (cached per context)."""
     if ctx.adapters is None:
