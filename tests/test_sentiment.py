@@ -357,3 +357,15 @@ def test_hashed_features_are_stable_and_batch_independent():
     alone = np.vstack([dot(hashed([t]), 1, w) for t in texts])
     assert np.allclose(together, alone)
     assert hashed(["Netz weg"])[1].tolist() == hashed(["Netz weg"])[1].tolist()
+
+
+def test_evaluating_the_head_on_its_own_training_file_says_so():
+    from types import SimpleNamespace
+
+    from bot.evaluation.sentiment import fitted_on
+    from detectors.sentiment import SentimentAnalyzer
+
+    scorer = SimpleNamespace(detectors=[SentimentAnalyzer("default")])
+    assert fitted_on(scorer, "../shared/eval-data/GermEval2017/dev.tsv").startswith("dev.tsv (")
+    assert fitted_on(scorer, "holdout-germeval.csv") is None
+    assert fitted_on(SimpleNamespace(detectors=[SentimentAnalyzer("lexicon")]), "dev.tsv") is None

@@ -36,6 +36,9 @@ def run(args) -> int:
     print(f"{args.path}: {len(data)} texts ({data.format}{'; dropped ' + dropped if dropped else ''}), model {model}")
     print(f"languages detected: {_counts(languages)}; {len(data) / max(elapsed, 1e-9):.0f} posts/s through the scorer")
     print(report(result))
+    if seen := fitted_on(scorer, args.path):
+        print(f"note: the head was fitted on {seen}: these figures are on its own training data, not held out "
+              "(held-out figures: python -m bench.sentiment EVAL_DATA, docs/sentiment.md)")
     if args.baseline:
         print("\nbaselines on the same data:")
         for name, labels in lexicon_baselines(data.texts, languages).items():
@@ -46,6 +49,16 @@ def run(args) -> int:
             print(f"  {name:<28} accuracy {b['accuracy']:.3f}  macro-F1 {b['macro_f1']:.3f}  macro-recall {b['macro_recall']:.3f}")
     print(json.dumps({k: round(result[k], 4) for k in ("accuracy", "macro_f1", "macro_recall")} | {"n": result["n"]}))
     return 0
+
+
+def fitted_on(scorer, path: str) -> str | None:
+    """The training file of the scorer's sentiment head that has this file's name, if any."""
+    from pathlib import Path
+
+    head = next((getattr(d, "head", None) for d in scorer.detectors if d.name == "sentiment"), None)
+    info = head.info.get("languages", {}) if head is not None else {}
+    name = Path(path).name
+    return next((f for lang in info.values() for f in lang.get("trained_on", []) if f.split(" (")[0] == name), None)
 
 
 def build_scorer(model: str | None = None):
