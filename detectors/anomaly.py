@@ -17,9 +17,12 @@ How a score is made (docs/anomaly.md explains it at length):
    time of day and this kind of day usually bring.
 5. Every feature is calibrated against its own history (a decayed histogram): its surprise is
    log10 of how many rows, on average, pass for each row at least this extreme, plus a bonus for
-   going far beyond the feature's top 0.05 %. The score is the largest surprise minus a
-   per-feature offset, mapped to 0..1; a detection silences the next rows so one event gives one
-   alert.
+   going far beyond the feature's top 0.05 %. The level is the largest surprise minus a
+   per-feature offset.
+6. Second stage: the level is calibrated the same way against the series' own past levels; a row
+   counts only as far as its level is also rare there (a series that keeps looking surprising,
+   e.g. during and after an event, needs more). The result is mapped to 0..1; a detection
+   silences the next rows so one event gives one alert.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from collections import deque
 import numpy as np
 
 THRESHOLD = 0.5  # the deployed threshold: a row scoring at least this is an anomaly
-STATE_VERSION = 2  # of state(): a detector that learns differently cannot continue an older state
+STATE_VERSION = 3  # of state(): a detector that learns differently cannot continue an older state
 
 DAY = 86400.0
 
@@ -43,6 +46,8 @@ SHAPE_RESOLUTION = 0.1  # shapes closer than this (RMS, in spreads) are the same
 NOVELTY_FLOOR = 0.02  # distances (in spreads) up to this much beyond a memory's resolution count as nothing
 SHAPE_CAP = 256  # remembered shapes per span; beyond it the resolution grows
 OFFSETS = {"value": 1.0, "change": 3.0, "shape16": 1.75, "shape48": 0.75, "seasonal": 2.375}  # surprise (log10) an alarm needs, minus 1
+RARITY = 0.5  # the combined level must also be among the series' rarest 10^-(1 + this) of rows (second stage)
+LEVEL_SHIFT = 3.0  # the second stage calibrates level + this (levels are above -3: every offset is below 3)
 SILENCE = 40  # rows after a detection whose score is damped
 SILENCE_DAMPING = 0.25  # how much of the score a silenced row keeps
 WARM_ROWS = 32  # rows before any score
@@ -377,6 +382,7 @@ class Detector:
         self.season: Season | None = None
         self.season_checked = False
         self.calibration = {name: Calibration() for name in FEATURES}
+        self.overall = Calibration()  # second stage: the history of the combined level
         self.silenced = 0  # rows still silenced after a detection
         self.counting = True  # every value so far was a non-negative integer (a count)
         self.last: dict[str, float] = {}  # the last row's surprise per feature (for explanations)
@@ -417,6 +423,14 @@ class Detector:
             self.calibration[k].add(f)
         self.last = surprise
         level = max((surprise[k] - OFFSETS[k] for k in surprise), default=0.0)
+        # Second stage: the level against this series' own levels. A series whose features often
+        # look surprising (drifting, spiky, irregular) has many high levels; there a row must also
+        # be rare among them (its rarity, the calibrated surprise of the level, above RARITY + 1).
+        shifted = max(level + LEVEL_SHIFT, 0.0)
+        rarity = self.overall.surprise(shifted)
+        self.overall.add(shifted)
+        self.last["rarity"] = rarity
+        level = min(level, rarity - RARITY)
         score = level / (1.0 + level) if level > 0 else 0.0  # surprise 1 above its offset -> 0.5
         if self.silenced > 0:
             self.silenced -= 1
@@ -504,6 +518,7 @@ class Detector:
             "season": self.season.state() if self.season else None,
             "season_checked": self.season_checked,
             "calibration": {k: c.state() for k, c in self.calibration.items()},
+            "overall": self.overall.state(),
             "silenced": self.silenced,
             "counting": self.counting,
         }
@@ -527,6 +542,7 @@ class Detector:
         d.season = Season.from_state(s["season"]) if s["season"] else None
         d.season_checked = bool(s["season_checked"])
         d.calibration = {k: Calibration.from_state(c) for k, c in s["calibration"].items()}
+        d.overall = Calibration.from_state(s["overall"])
         d.silenced = int(s["silenced"])
         d.counting = bool(s["counting"])
         return d

@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from detectors.anomaly import OFFSETS, SILENCE, THRESHOLD, Detector, score_series
+from detectors.anomaly import LEVEL_SHIFT, OFFSETS, RARITY, SILENCE, THRESHOLD, Detector, score_series
 
 START = 1_699_920_000  # a midnight (UTC), so row offsets map to hours of the day
 FIVE_MINUTES = 288  # rows per day
@@ -101,6 +101,23 @@ def test_quiet_on_low_counts_with_gaps_but_finds_a_burst(seed, base):
     rows = np.flatnonzero(keep)
     found = [rows[i] - burst for i in alarms(t[keep], x[keep]) if 0 <= rows[i] - burst < 30]
     assert found and found[0] <= 12
+
+
+def test_an_alarm_must_also_be_rare_among_the_series_own_levels():
+    t, x = seasonal(seed=3)
+    row = 7 * FIVE_MINUTES + 100
+    x[row] += 15
+    d = Detector()
+    for a, b in zip(t[:row], x[:row]):
+        d.update(a, b)
+    often = Detector.from_state(d.state())
+    assert d.update(t[row], x[row]) >= THRESHOLD
+    assert d.last["rarity"] >= RARITY + 1
+    # the same row in a series that has often been this surprising (here: one row in ten) is no alarm
+    for _ in range(row // 10):
+        often.overall.add(LEVEL_SHIFT + 6.0)
+    assert often.update(t[row], x[row]) < THRESHOLD
+    assert often.last["rarity"] < RARITY + 1
 
 
 def test_a_flat_series_that_starts_moving_is_an_anomaly():
