@@ -68,7 +68,7 @@ def alerts(ctx, department: str | None, lang: str) -> tuple[str, list[Alert]]:
     found = open_alerts(ctx, department) or open_alerts(ctx, None)
     if not found:
         return say("alerts.none", lang), []
-    lines = [say("alerts.header", lang, n=len(found))]
+    lines = [say("alerts.header_one" if len(found) == 1 else "alerts.header", lang, n=len(found))]
     for a in found[:15]:
         lines.append(say("alerts.line", lang, id=a.id, severity=say(f"severity.{a.severity.value}", lang),
                          title=render.title(ctx.cfg, a, lang), status=say(f"status.{a.status.value}", lang)))

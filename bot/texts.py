@@ -336,6 +336,7 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "alerts.none": {"de": "Keine offenen Alarme. 🎉", "en": "No open alerts. 🎉"},
     "alerts.header": {"de": "{n} offene Alarme:", "en": "{n} open alerts:"},
+    "alerts.header_one": {"de": "1 offener Alarm:", "en": "1 open alert:"},
     "alerts.line": {"de": "#{id} {severity} · {title} · {status}", "en": "#{id} {severity} · {title} · {status}"},
     "topics.header": {
         "de": "Themen der letzten {window} (Beiträge, davon negativ):",

@@ -47,7 +47,7 @@ def test_open_alerts_and_topics(ctx, drain):
     ingest.accept(ctx, [Post("generic", "b1", "fb_telvia", "Meine Rechnung ist viel zu hoch", T0 + 100)])
     drain()
     reply = ask(ctx, "open alerts", "security")
-    assert reply.text.startswith("1 open alerts:") and "#1 CRITICAL" in reply.text
+    assert reply.text.startswith("1 open alert:") and "#1 CRITICAL" in reply.text
     topics = ask(ctx, "topics", "security").text.splitlines()
     assert topics[0].startswith("Topics in the last 1h")
     assert any("30" in line for line in topics[1:])

@@ -100,7 +100,7 @@ def test_room_shows_alerts_live_and_acknowledges_them(ctx, page, server, drain):
 
     page.fill("#text", "offene Alarme")
     page.press("#text", "Enter")
-    expect(page.locator("#messages li.bot").last).to_contain_text("1 offene Alarme:", timeout=10_000)
+    expect(page.locator("#messages li.bot").last).to_contain_text("1 offener Alarm:", timeout=10_000)
 
     page.screenshot(path=SCREENSHOT, full_page=True)
 

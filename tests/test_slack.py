@@ -200,7 +200,7 @@ def test_slash_command_in_the_german_channel_answers_in_german_for_that_departme
     assert response.status_code == 200 and response.text == ""  # acked at once; the answer follows
     [answer] = fake.wait_for("response_url")
     reply = expected(sctx, "offene Alarme", "network", "jonas.becker", JONAS)
-    assert reply.lang == "de" and reply.text.startswith("1 offene Alarme:")
+    assert reply.lang == "de" and reply.text.startswith("1 offener Alarm:")
     assert answer["path"] == "/commands/T0TELVIA/1/abc"
     assert answer["body"]["text"] == reply.text
     assert f"#{mine.id}" in reply.text and f"#{other.id}" not in reply.text  # only the channel's department
@@ -214,7 +214,7 @@ def test_english_mention_answers_in_the_channel_and_in_its_thread(sctx, url, fak
                        "channel": CERT, "event_ts": "1700000100.000100"}).status_code == 200
     [first] = fake.wait_for("chat.postMessage")
     reply = expected(sctx, "open alerts", "security", "priya.nair", PRIYA)
-    assert reply.lang == "en" and reply.text.startswith("1 open alerts:")
+    assert reply.lang == "en" and reply.text.startswith("1 open alert:")
     assert first["body"] == {"channel": CERT, "text": reply.text, "team_id": "T0TELVIA"}  # Bolt adds the team
     assert first["auth"] == f"Bearer {TOKEN}"
 

@@ -135,7 +135,7 @@ def test_mention_in_the_department_channel_answers_in_german_and_learns_the_chan
     [call] = connector.calls
     assert (call["method"], call["conversation"], call["activity"]) == ("POST", f"{CHANNEL};messageid=1763283600001", "1763283600777")
     text = call["body"]["text"]
-    assert text.startswith(say("alerts.header", "de", n=1)) and f"#{ours.id}" in text and f"#{theirs.id}" not in text
+    assert text.startswith(say("alerts.header_one", "de")) and f"#{ours.id}" in text and f"#{theirs.id}" not in text
     assert call["body"]["replyToId"] == "1763283600777" and call["body"]["type"] == "message"
     ref = tctx.store.conversation("teams", CHANNEL)
     assert ref["conversation"]["id"] == CHANNEL  # the channel itself, not the thread the mention was in

@@ -215,7 +215,7 @@ def test_status_in_a_german_group_is_answered_in_german_as_a_reply(http, ctx, fa
     assert set(sent) == {"chat_id", "text", "reply_parameters"}
     assert sent["chat_id"] == NETWORK_CHAT
     assert sent["reply_parameters"] == {"message_id": 77, "allow_sending_without_reply": True}
-    assert sent["text"].startswith(say("alerts.header", "de", n=1))
+    assert sent["text"].startswith(say("alerts.header_one", "de"))
     assert f"#{alert.id}" in sent["text"]
     assert [m for m, _ in fake.calls] == ["getMe", "sendMessage"]  # getMe: whose @name is that?
 

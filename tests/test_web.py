@@ -412,10 +412,10 @@ def test_post_to_alert_to_ack_over_http(ctx, room, drain):
 
     de = room.post("/room/api/chat", json={"department": "network", "user": "anna", "text": "offene Alarme"})
     assert de.status_code == 200 and de.json()["lang"] == "de"
-    assert de.json()["reply"].startswith("1 offene Alarme:") and f"#{alert['id']}" in de.json()["reply"]
+    assert de.json()["reply"].startswith("1 offener Alarm:") and f"#{alert['id']}" in de.json()["reply"]
     assert "bestätigt" in de.json()["reply"]
     en = room.post("/room/api/chat", json={"department": "network", "user": "anna", "text": "open alerts"})
-    assert en.json()["lang"] == "en" and en.json()["reply"].startswith("1 open alerts:")
+    assert en.json()["lang"] == "en" and en.json()["reply"].startswith("1 open alert:")
     assert "acknowledged" in en.json()["reply"]
 
     history = room.get("/room/api/state").json()["chat"]["network"]
