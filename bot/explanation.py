@@ -99,8 +99,8 @@ def _began(ctx, rule, labels, at, current, baseline, post_keys) -> float | None:
         values = [window.total(metric, dims, m, m) for m in range(first, last + 1)]
         after = sum(values[-minutes:]) / minutes
         before = baseline / minutes if baseline is not None else sum(values[:-minutes]) / max(len(values) - minutes, 1)
-    if not any(values):
-        return None
+    if not any(values) or after <= before:
+        return None  # no rise to place in time (a steady level above a fixed threshold, say)
     return (first + change_start(values, before, after)) * 60
 
 
