@@ -81,11 +81,17 @@ TEXTS: dict[str, dict[str, str]] = {
                     "en": "“Usual” is estimated from the hours before the period (no longer history yet)."},
     "note.none": {"de": "Für einen Vergleich mit üblich gibt es noch keinen Verlauf.",
                   "en": "There is no history yet to compare with."},
-    "note.link": {"de": "Diese Seite kann jede Person öffnen, die den Link hat; sie bleibt 30 Tage abrufbar.",
-                  "en": "Anyone with the link can open this page; it stays available for 30 days."},
+    "note.link": {"de": "Diese Seite kann jede Person öffnen, die den Link hat; sie bleibt {days} Tage abrufbar.",
+                  "en": "Anyone with the link can open this page; it stays available for {days} days."},
     "chart.topic": {"de": "Themen", "en": "Topics"},
     "chart.region": {"de": "Regionen", "en": "Regions"},
 }
+
+
+def report_ttl_days(cfg) -> int:
+    from bot.report import page_ttl  # report imports this module
+
+    return max(1, round(page_ttl(cfg) / 86400))
 
 
 def say(key: str, lang: str, **values) -> str:
@@ -322,4 +328,4 @@ def page(cfg, r, images: dict) -> str:
             f"<title>{_e(heading)} – {_e(span(r, lang))}</title><style>{CSS}</style></head><body><main>"
             f"<h1>{_e(heading)}</h1><p class=sub>{_e(_subject(cfg, r, lang))}<br>{_e(span(r, lang))} ({_e(r.tz)})</p>"
             + "".join(sections)
-            + f"<footer>{_e(note)} {_e(say('note.link', lang))}</footer></main></body></html>")
+            + f"<footer>{_e(note)} {_e(say('note.link', lang, days=report_ttl_days(cfg)))}</footer></main></body></html>")
