@@ -194,7 +194,7 @@ def explain(ctx, alert_id: int, lang: str) -> tuple[str, list[Alert]]:
     elif rule.type == "sentiment_shift":
         detail = say("explain.sentiment_shift", lang, **numbers, increase=round(100 * rule.min_increase))
     elif rule.type == "viral_post":
-        detail = say("explain.viral_post", lang, **numbers, above=render.number(rule.reach_above, lang))
+        detail = say(explanation.viral_key("explain", rule), lang, **numbers, **explanation.viral_numbers(rule, lang))
     elif rule.type == "new_topic":
         detail = say("explain.new_topic", lang, **numbers)
     elif rule.type == "flatline":

@@ -77,7 +77,15 @@ def _began(ctx, rule, labels, at, current, baseline, post_keys) -> float | None:
     if rule.type == "flatline":
         return at - current * 60  # current: minutes without a post
     if rule.type in ("new_topic", "viral_post"):
-        return min((p.created_at for p in ctx.store.posts(post_keys)), default=None)
+        # A post that grew fast began to matter when it did, however long ago it was made.
+        first = int(at // 60) - rule.window // 60 + 1
+        fast = _fast(ctx, rule, range(first, first + rule.window // 60))
+        grew: dict[str, float] = {}
+        for (minute, _, _), item in zip(fast, ctx.store.load_posts(k for _, k, _ in fast)):
+            if item is not None:
+                grew[item[0].key] = min(grew.get(item[0].key, minute * 60), minute * 60)
+        return min((p.created_at if p.created_at >= first * 60 else grew.get(p.key, p.created_at)
+                    for p in ctx.store.posts(post_keys)), default=None)
     if rule.type == "composite":
         members = set(rule.all) | set(rule.any)
         starts = [a.began_at or a.started_at for a in ctx.store.open_alerts_by_fingerprint().values()
@@ -105,28 +113,38 @@ def _began(ctx, rule, labels, at, current, baseline, post_keys) -> float | None:
 
 
 def matching_posts(ctx, rule, labels: dict[str, str], at: float, limit: int) -> list:
-    """(post, scores) of the rule's highest-reach posts in its window that belong to this group."""
+    """(post, scores) of the rule's highest-reach posts in its window that belong to this group;
+    for viral_post rules first the posts that grew fast in the window, fastest first, however old."""
     from rules import engine
 
     last = int(at // 60)
     minutes = range(last - rule.window // 60 + 1, last + 1)
-    candidates = ctx.store.top_posts(minutes, per_minute=30)[:300]
+    fast = {k: v for _, k, v in reversed(_fast(ctx, rule, minutes))}  # each post at its highest velocity
+    fast = dict(sorted(fast.items(), key=lambda kv: -kv[1]))
+    candidates = [*fast, *(k for k, _ in ctx.store.top_posts(minutes, per_minute=30)[:300] if k not in fast)]
     wanted = {k: v for k, v in {**rule.match.dims(), **labels}.items() if k in DIMS}
     tagged = rule.type in ("keyword", "viral_post")
+    quick = getattr(rule, "velocity_above", None)
     out = []
-    for item in ctx.store.load_posts(k for k, _ in candidates):
+    for key, item in zip(candidates, ctx.store.load_posts(candidates)):
         if item is None or item[1] is None:
             continue
         post, scores = item
         dims = post_dims(post, scores)
         if any(dims.get(k) != v for k, v in wanted.items()):
             continue
-        if tagged and rule.name not in engine.tag([rule], post, scores):
+        grew = quick is not None and fast.get(key, 0.0) > quick
+        if tagged and not grew and rule.name not in engine.tag([rule], post, scores):
             continue
         out.append((post, scores))
         if len(out) == limit:
             break
     return out
+
+
+def _fast(ctx, rule, minutes) -> list[tuple[int, str, float]]:
+    """(minute, storage key, reach per minute) of posts that grew in these minutes, for viral_post rules."""
+    return ctx.store.fast_posts(minutes, per_minute=30)[:300] if rule.type == "viral_post" else []
 
 
 def _terms(ctx, rule, labels, at) -> list[str]:
@@ -163,7 +181,7 @@ def condition(rule, lang: str) -> str:
     elif rule.type == "sentiment_shift":
         text = say("why.sentiment_shift", lang, increase=round(100 * rule.min_increase), **values)
     elif rule.type == "viral_post":
-        text = say("why.viral_post", lang, above=render.number(rule.reach_above, lang), **values)
+        text = say(viral_key("why", rule), lang, **viral_numbers(rule, lang), **values)
     elif rule.type == "new_topic":
         text = say("why.new_topic", lang, **values)
     elif rule.type == "flatline":
@@ -174,6 +192,19 @@ def condition(rule, lang: str) -> str:
         members = ", ".join(rule.all or rule.any)
         text = say("why.composite_all" if rule.all else "why.composite_any", lang, members=members, **values)
     return text
+
+
+def viral_key(kind: str, rule) -> str:
+    """The text key of a viral_post rule's condition: reach, velocity or both (kind: why, explain)."""
+    if rule.velocity_above is None:
+        return f"{kind}.viral_post"
+    return f"{kind}.viral_velocity" if rule.reach_above is None else f"{kind}.viral_both"
+
+
+def viral_numbers(rule, lang: str) -> dict[str, str]:
+    """A viral_post rule's thresholds, as its texts show them."""
+    number = lambda v: "" if v is None else render.number(v, lang)  # noqa: E731
+    return {"above": number(rule.reach_above), "velocity": number(rule.velocity_above)}
 
 
 def lines(cfg, alert, rule, lang: str) -> list[str]:

@@ -1,9 +1,15 @@
-"""Accepting posts: dedupe, write durably, queue for scoring — then, and only then, answer."""
+"""Accepting posts: dedupe, write durably, queue for scoring — then, and only then, answer.
+
+A post already stored that arrives with other engagement counts (followers, likes, shares,
+replies), read later than the stored ones, is an engagement update: its new counts are kept and
+queued for scoring again (bot/engagement.py); the same counts again are a duplicate.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import time
 from dataclasses import dataclass, field, replace
 
 from rq import Retry
@@ -18,21 +24,26 @@ RETRY = Retry(max=5, interval=[1, 5, 15, 60, 300])
 class Accepted:
     accepted: list[str] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)  # ids of stored posts with new engagement counts
 
     def to_dict(self) -> dict:
-        return {"accepted": len(self.accepted), "duplicates": self.duplicates, "ids": self.accepted}
+        return {"accepted": len(self.accepted), "duplicates": self.duplicates, "ids": self.accepted,
+                "updated": self.updated}
 
 
 def accept(ctx, posts: list[Post]) -> Accepted:
-    """Store new posts (duplicates by source and id are skipped) and make sure a worker scores them."""
+    """Store new posts and engagement updates (other duplicates by source and id are skipped) and
+    make sure a worker scores them."""
     if ctx.cfg.privacy.pseudonymise_authors:
         key = ctx.store.secret("pseudonym").encode()
         posts = [p if ctx.cfg.is_own(p.channel, p.author_id) else pseudonymise(key, p) for p in posts]
-    fresh = ctx.store.accept(posts, ctx.cfg.retention.posts)
+    now = time.time()  # counts a source did not time were read now
+    posts = [p if p.observed_at is not None else replace(p, observed_at=now) for p in posts]
+    states = ctx.store.accept(posts, ctx.cfg.retention.posts)
     result = Accepted()
-    for post, new in zip(posts, fresh):
-        (result.accepted if new else result.duplicates).append(post.id)
-    if result.accepted:
+    for post, state in zip(posts, states):
+        [result.duplicates, result.accepted, result.updated][state].append(post.id)
+    if result.accepted or result.updated:
         request_scoring(ctx)
     return result
 

@@ -44,6 +44,7 @@ class Post:
     place: str | None = None  # a place name the platform attached
     author_location: str | None = None  # where the author says they are (their profile), free text
     in_reply_to: str | None = None
+    observed_at: float | None = None  # when followers/likes/shares/replies were read (unix s); None = on receipt
 
     @property
     def key(self) -> str:

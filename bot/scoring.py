@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 
-from bot import aggregates, alerting, anomalies, emerging
+from bot import aggregates, alerting, anomalies, emerging, engagement, store
 from bot.aggregates import Window
 from rules import engine
 from rules.model import Flatline
@@ -72,12 +72,26 @@ class Evaluator:
 
 
 def process(ctx, scorer, evaluator: Evaluator, storage_keys: list[str]) -> int:
-    """Score the posts behind storage_keys and run the rules; returns how many were scored."""
+    """Score the posts behind storage_keys, then the engagement updates among them, and run the
+    rules; returns how many posts were scored."""
     started = time.perf_counter()
+    fresh, updates = store.split_batch(storage_keys)
+    scored, touched, behind = _score_new(ctx, scorer, fresh)
+    # Counts that changed before a post's first scoring are scored now, as its first update.
+    touched |= engagement.rescore(ctx, updates + behind)
+    if scored or touched:
+        evaluator.evaluate(touched)
+    log.debug("scored %d posts and %d updates in %.0f ms", scored, len(updates),
+              (time.perf_counter() - started) * 1000)
+    return scored
+
+
+def _score_new(ctx, scorer, storage_keys: list[str]) -> tuple[int, set[int], list[str]]:
+    """Score and store new posts: (how many, minutes written to, keys whose counts changed meanwhile)."""
     loaded = ctx.store.load_posts(storage_keys)
     present = [(k, item[0]) for k, item in zip(storage_keys, loaded) if item is not None]
     if not present:
-        return 0
+        return 0, set(), []
     keys = [k for k, _ in present]
     posts = [p for _, p in present]
     scores, vectors = _score(scorer, posts)
@@ -98,11 +112,12 @@ def process(ctx, scorer, evaluator: Evaluator, storage_keys: list[str]) -> int:
         hourly=aggregates.hourly(incs),
         hourly_ttl=ctx.cfg.retention.hourly,
         vectors=_packed(vectors, keys, counted),
+        seen={k: {"t": engagement.first_seen(p), "reach": s.reach} for k, p, s in zip(keys, posts, scores)},
     )
     emerging.observe(ctx, c_posts, c_scores)
-    evaluator.evaluate({m for m, _ in incs})
-    log.debug("scored %d posts in %.0f ms", len(posts), (time.perf_counter() - started) * 1000)
-    return len(posts)
+    behind = [k for k, p, (counts, _) in zip(keys, posts, ctx.store.observations(keys))
+              if counts and counts["t"] > engagement.first_seen(p)]
+    return len(posts), {m for m, _ in incs}, behind
 
 
 def _score(scorer, posts: list) -> tuple[list, object]:

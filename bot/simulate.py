@@ -6,6 +6,11 @@ company's own posts are not counted, keyword and viral rules tag posts), keeps p
 hourly aggregates, and evaluates the rules at the end of every minute of event time, also
 through minutes without posts, so that silence and resolution happen on time.
 
+The same post (source and id) again with other engagement counts and an `observed_at` later
+than the counts before is an engagement update, applied in the minute it was observed as
+bot/engagement.py does it (reach rescored, reach velocity for viral_post rules); a repeat
+without `observed_at` cannot be placed in time and is a duplicate.
+
 It reports when the rule ENGINE fires and resolves. Noise control (group_wait, inhibition,
 silences, maintenance windows) decides later which of these changes reach people; it is not
 simulated here.
@@ -13,13 +18,17 @@ simulated here.
 
 from __future__ import annotations
 
+import heapq
+import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from bot import aggregates
+from bot import aggregates, engagement
 from bot.aggregates import Window
 from bot.config import Config
 from bot.models import Alert, AlertStatus, Post, Scores, Severity
+from bot.store import counts_of
+from detectors.reach import ReachDetector
 from rules import anomaly, engine
 from rules.model import Anomaly
 
@@ -82,11 +91,25 @@ class Simulation:
         # Anomaly rules: one detector per series, in memory, fed by rules.anomaly exactly as
         # bot/anomalies.py feeds the ones kept in Redis.
         self.anomalies: dict[str, anomaly.Book] = {r.name: anomaly.Book() for r in self.rules if isinstance(r, Anomaly)}
+        # Engagement updates: each post as last scored (post, scores, seen), and updates waiting for their minute.
+        self._known: dict[str, list] = {}
+        self._updates: list[tuple[float, int, Post]] = []
+        self._order = itertools.count()
+        self._reach = ReachDetector(cfg.detectors.reach)
 
     # ------------------------------------------------------------------ input
     def feed(self, posts: list[Post], scores: list[Scores]) -> None:
-        """Count scored posts (sorted here by event time), evaluating every minute that ends before each."""
-        order = sorted(range(len(posts)), key=lambda i: posts[i].created_at)
+        """Count scored posts (sorted here by event time), evaluating every minute that ends before each;
+        a post seen before is an engagement update, kept for the minute of its observed_at."""
+        order, fresh = [], set()
+        for i in sorted(range(len(posts)), key=lambda i: posts[i].created_at):
+            key = posts[i].key
+            if key in self._known or key in fresh:
+                if posts[i].observed_at is not None:
+                    heapq.heappush(self._updates, (posts[i].observed_at, next(self._order), posts[i]))
+                continue
+            fresh.add(key)
+            order.append(i)
         i = 0
         while i < len(order):
             minute = int(posts[order[i]].created_at // 60)
@@ -121,6 +144,8 @@ class Simulation:
         counted = [i for i, p in enumerate(posts) if not self.cfg.is_own(p.channel, p.author_id)]
         c_posts, c_scores = [posts[i] for i in counted], [scores[i] for i in counted]
         self.counted += len(c_posts)
+        for p, s in zip(posts, scores):
+            self._known[p.key] = [p, s, None]
         tags = [engine.tag(self.rules, p, s) for p, s in zip(c_posts, c_scores)]
         incs = aggregates.increments(c_posts, c_scores, tags)
         for (minute, name), value in incs.items():
@@ -136,8 +161,24 @@ class Simulation:
         if self._next_minute is None:
             return
         for minute in range(self._next_minute, last + 1):
+            self._update(minute)
             self._evaluate(minute * 60 + TICK_OFFSET)
         self._next_minute = max(self._next_minute, last + 1)
+
+    def _update(self, minute: int) -> None:
+        """Apply the engagement updates observed by the end of this minute, oldest first."""
+        while self._updates and int(self._updates[0][0] // 60) <= minute:
+            _, _, post = heapq.heappop(self._updates)
+            known = self._known[post.key]
+            out = engagement.plan(self.cfg, self.rules, self._reach, known[0], known[1], counts_of(post), known[2])
+            if out is None:  # counts read no later than the ones scored
+                continue
+            known[:] = [out["post"], out["scores"], out["seen"]]
+            for (m, name), value in out["minutes"].items():
+                self._parsed.pop(m, None)
+                self.minutes[m][name] += value
+            for (hour, name), value in out["hours"].items():
+                self.hours[hour][name] += value
 
     def _evaluate(self, now: float) -> None:
         window = Window(

@@ -13,8 +13,12 @@ from bot.models import Alert, AlertStatus, Post, Scores
 
 PREFIX = "sitroom:"
 # Key templates, all in one place (as rq does it).
-POST = PREFIX + "post:{key}"  # hash: post (json), scores (json), vec (float16 sentence embedding, customer posts)
+POST = PREFIX + "post:{key}"  # hash: post (json), scores (json), vec (float16 sentence embedding, customer posts),
+# counts (json: the newest engagement counts accepted and their time t), seen (json: t and reach of the counts scored)
 PENDING = PREFIX + "pending"  # list of post keys waiting to be scored
+UPDATES = PREFIX + "updates"  # list of post keys whose engagement counts changed, waiting to be scored again
+UPDATE_MARK = "~"  # an update's post key in a claimed batch starts with this
+VELOCITY = PREFIX + "velocity:{minute}"  # zset: post key -> reach gained per minute, posts updated in that minute
 BATCH = PREFIX + "batch:{owner}"  # list of post keys a scoring job has claimed
 SCORING_REQUESTED = PREFIX + "scoring-requested"  # flag: a scoring job is on its way
 AGG = PREFIX + "agg:{minute}"  # hash: "metric|dim=value|..." -> number, one per event-time minute
@@ -54,26 +58,48 @@ ANOMALY_HEAD = "#head"
 CHAT_KEEP = 200
 AUDIT_KEEP = 100_000
 
+# 1 = new, 2 = engagement update (counts differ and were read later than the stored ones), 0 = duplicate.
 _ACCEPT = """
-local fresh = {}
+local function stored(key)
+  local raw = redis.call('HGET', key, 'counts')
+  if raw then return cjson.decode(raw) end
+  local p = cjson.decode(redis.call('HGET', key, 'post'))  -- stored before counts were kept
+  return {t = 0, followers = p.followers, likes = p.likes, shares = p.shares, replies = p.replies}
+end
+local out = {}
 for i, key in ipairs(KEYS) do
-  if redis.call('HSETNX', key, 'post', ARGV[i + 1]) == 1 then
+  local post, counts = ARGV[2 * i + 2], ARGV[2 * i + 3]
+  if redis.call('HSETNX', key, 'post', post) == 1 then
+    redis.call('HSET', key, 'counts', counts)
     redis.call('EXPIRE', key, ARGV[1])
-    redis.call('RPUSH', ARGV[#ARGV], key)
-    fresh[i] = 1
+    redis.call('RPUSH', ARGV[2], key)
+    out[i] = 1
   else
-    fresh[i] = 0
+    local old, new = stored(key), cjson.decode(counts)
+    if new.t > old.t and (new.followers ~= old.followers or new.likes ~= old.likes
+                          or new.shares ~= old.shares or new.replies ~= old.replies) then
+      redis.call('HSET', key, 'counts', counts)
+      redis.call('RPUSH', ARGV[3], key)
+      out[i] = 2
+    else
+      out[i] = 0
+    end
   end
 end
-return fresh
+return out
 """
 
 # A job claims a batch into a list of its own, so a retry of the same job finds it again.
+# Engagement updates fill what room the new posts leave, marked, so they are scored after them.
 _CLAIM = """
 local mine = redis.call('LRANGE', KEYS[2], 0, -1)
 if #mine > 0 then return mine end
-local taken = redis.call('LPOP', KEYS[1], ARGV[1])
-if not taken then return {} end
+local taken = redis.call('LPOP', KEYS[1], ARGV[1]) or {}
+local room = tonumber(ARGV[1]) - #taken
+if room > 0 then
+  for _, key in ipairs(redis.call('LPOP', KEYS[3], room) or {}) do taken[#taken + 1] = ARGV[2] .. key end
+end
+if #taken == 0 then return {} end
 redis.call('RPUSH', KEYS[2], unpack(taken))
 return taken
 """
@@ -113,6 +139,18 @@ return sums
 """
 
 
+def counts_of(post: Post) -> dict[str, float]:
+    """A post's engagement counts and when they were read (on receipt, else its creation)."""
+    t = post.observed_at if post.observed_at is not None else post.created_at
+    return {"t": t, "followers": post.followers, "likes": post.likes, "shares": post.shares, "replies": post.replies}
+
+
+def split_batch(keys: list[str]) -> tuple[list[str], list[str]]:
+    """A claimed batch's new posts and engagement updates (storage keys, in order)."""
+    fresh = [k for k in keys if not k.startswith(UPDATE_MARK)]
+    return fresh, [k[len(UPDATE_MARK):] for k in keys if k.startswith(UPDATE_MARK)]
+
+
 class Store:
     """Redis access for posts, aggregates, alerts and chat."""
 
@@ -126,21 +164,26 @@ class Store:
         self._pass_clock = client.register_script(_PASS_CLOCK)
 
     # --- posts -------------------------------------------------------------------------
-    def accept(self, posts: list[Post], retention_s: int) -> list[bool]:
-        """Write new posts and queue them for scoring in one atomic step; True = new."""
+    def accept(self, posts: list[Post], retention_s: int) -> list[int]:
+        """Write new posts, or the new engagement counts of stored ones, and queue them for scoring
+        in one atomic step; per post 1 = new, 2 = engagement update, 0 = duplicate."""
         if not posts:
             return []
         keys = [POST.format(key=p.key) for p in posts]
-        args = [retention_s] + [json.dumps(p.to_dict(), ensure_ascii=False) for p in posts] + [PENDING]
-        fresh = [bool(x) for x in self._accept(keys=keys, args=args)]
+        args: list = [retention_s, PENDING, UPDATES]
+        for p in posts:
+            args += [json.dumps(p.to_dict(), ensure_ascii=False), json.dumps(counts_of(p))]
+        states = [int(x) for x in self._accept(keys=keys, args=args)]
+        fresh = [s == 1 for s in states]
         pipe = self.r.pipeline(transaction=False)
         pipe.hincrby(STATS, "accepted", sum(fresh))
         seen = {p.channel for p, new in zip(posts, fresh) if new}
         if seen:  # flatline rules: when did each channel last deliver anything (wall clock)
             pipe.hset(CHANNELS, mapping=dict.fromkeys(seen, time.time()))
-        pipe.hincrby(STATS, "duplicates", len(fresh) - sum(fresh))
+        pipe.hincrby(STATS, "duplicates", states.count(0))
+        pipe.hincrby(STATS, "updates", states.count(2))
         pipe.execute()
-        return fresh
+        return states
 
     def request_scoring(self) -> bool:
         """True when the caller should enqueue a scoring job (none is on its way)."""
@@ -151,7 +194,7 @@ class Store:
 
     def claim_batch(self, owner: str, size: int) -> list[str]:
         """Post keys for one scoring job; the same ones again if the job is retried."""
-        taken = self._claim(keys=[PENDING, BATCH.format(owner=owner)], args=[size])
+        taken = self._claim(keys=[PENDING, BATCH.format(owner=owner), UPDATES], args=[size, UPDATE_MARK])
         return [k.decode() for k in taken]
 
     def release_batch(self, owner: str) -> None:
@@ -174,7 +217,8 @@ class Store:
         return moved
 
     def pending_count(self) -> int:
-        return self.r.llen(PENDING)
+        """Posts waiting to be scored, engagement updates included."""
+        return self.r.llen(PENDING) + self.r.llen(UPDATES)
 
     def load_posts(self, keys: Iterable[str]) -> list[tuple[Post, Scores | None] | None]:
         """Posts (and their scores, once scored) for storage keys; None where expired."""
@@ -189,6 +233,61 @@ class Store:
             scores = Scores.from_dict(json.loads(raw_scores)) if raw_scores else None
             out.append((Post.from_dict(json.loads(raw_post)), scores))
         return out
+
+    def observations(self, keys: Iterable[str]) -> list[tuple[dict | None, dict | None]]:
+        """(counts, seen) of posts (storage keys): the newest engagement counts accepted, and the
+        (t, reach) of the counts scored; None where not there."""
+        pipe = self.r.pipeline(transaction=False)
+        for k in keys:
+            pipe.hmget(k, "counts", "seen")
+        return [tuple(json.loads(v) if v else None for v in row) for row in pipe.execute()]
+
+    def apply_update(self, key: str, change, aggregate_ttl: int, hourly_ttl: int, post_ttl: int) -> dict | None:
+        """Score a post's newest engagement counts atomically, once: `change(post, scores, counts, seen)`
+        returns None (nothing to do) or a dict of what to write (post, scores, seen, minutes and
+        hours increments, top and velocity as (minute, value) or None, at). A concurrent writer (a
+        newer update, another worker) makes it run again on fresh data, so nothing counts twice."""
+        while True:
+            with self.r.pipeline() as pipe:
+                try:
+                    pipe.watch(key)
+                    raw = pipe.hmget(key, "post", "scores", "counts", "seen")
+                    if raw[0] is None or raw[1] is None:  # expired, or not scored yet (its first scoring catches up)
+                        pipe.unwatch()
+                        return None
+                    post, scores = Post.from_dict(json.loads(raw[0])), Scores.from_dict(json.loads(raw[1]))
+                    out = change(post, scores, *(json.loads(v) if v else None for v in raw[2:]))
+                    if out is None:
+                        pipe.unwatch()
+                        return None
+                    pipe.multi()
+                    pipe.hset(key, mapping={"post": json.dumps(out["post"].to_dict(), ensure_ascii=False),
+                                            "scores": json.dumps(out["scores"].to_dict(), ensure_ascii=False),
+                                            "seen": json.dumps(out["seen"])})
+                    self._increment(pipe, lambda m: AGG.format(minute=m), out["minutes"], aggregate_ttl)
+                    self._increment(pipe, lambda h: HOUR.format(hour=h), out["hours"], hourly_ttl)
+                    if out["top"]:  # only where the post is listed: an expired minute stays expired
+                        pipe.zadd(TOP.format(minute=out["top"][0]), {key: out["top"][1]}, xx=True)
+                    if out["velocity"]:
+                        fast = VELOCITY.format(minute=out["velocity"][0])
+                        pipe.zadd(fast, {key: out["velocity"][1]})
+                        pipe.expire(fast, post_ttl)
+                    pipe.hincrby(STATS, "updates_scored", 1)
+                    pipe.execute()
+                except redis.WatchError:
+                    continue
+            self._max(keys=[WATERMARK], args=[out["at"]])
+            return out
+
+    def fast_posts(self, minutes: Iterable[int], per_minute: int = 20) -> list[tuple[int, str, float]]:
+        """(minute, storage key, reach gained per minute) of the fastest-growing posts updated in
+        the given minutes, fastest first."""
+        minutes = list(minutes)
+        pipe = self.r.pipeline(transaction=False)
+        for m in minutes:
+            pipe.zrevrange(VELOCITY.format(minute=m), 0, per_minute - 1, withscores=True)
+        found = [(m, k.decode(), v) for m, rows in zip(minutes, pipe.execute()) for k, v in rows]
+        return sorted(found, key=lambda x: -x[2])
 
     def get_post(self, post_key: str) -> tuple[Post, Scores | None] | None:
         return self.load_posts([POST.format(key=post_key)])[0]
@@ -209,15 +308,18 @@ class Store:
         hourly: dict[tuple[int, str], float] | None = None,
         hourly_ttl: int = 63 * 86400,
         vectors: dict[str, bytes] | None = None,
+        seen: dict[str, dict] | None = None,
     ) -> None:
-        """Store a scored batch: scores per post (and sentence vectors, storage key -> bytes),
-        per-minute and hourly aggregates, and top posts."""
+        """Store a scored batch: scores per post (and sentence vectors, storage key -> bytes; the
+        observation scored, storage key -> {t, reach}), per-minute and hourly aggregates, and top posts."""
         pipe = self.r.pipeline(transaction=True)
-        vectors = vectors or {}
+        vectors, seen = vectors or {}, seen or {}
         for k, s in zip(keys, scores):
             fields = {"scores": json.dumps(s.to_dict(), ensure_ascii=False)}
             if k in vectors:
                 fields["vec"] = vectors[k]
+            if k in seen:
+                fields["seen"] = json.dumps(seen[k])
             pipe.hset(k, mapping=fields)
         self._increment(pipe, lambda m: AGG.format(minute=m), aggregates, aggregate_ttl)
         self._increment(pipe, lambda h: HOUR.format(hour=h), hourly or {}, hourly_ttl)

@@ -142,6 +142,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "de": "Gemessen: {current} Beiträge mit mehr als {above} erreichten Menschen in {window}.",
         "en": "Measured: {current} posts reaching more than {above} people in {window}.",
     },
+    "explain.viral_velocity": {
+        "de": "Gemessen: {current} Beiträge, die in {window} mehr als {velocity} erreichte Menschen pro Minute dazugewonnen haben.",
+        "en": "Measured: {current} posts gaining more than {velocity} people reached a minute in {window}.",
+    },
+    "explain.viral_both": {
+        "de": "Gemessen: {current} Beiträge in {window}, die mehr als {above} Menschen erreichen oder mehr als {velocity} pro Minute dazugewinnen.",
+        "en": "Measured: {current} posts in {window} reaching more than {above} people or gaining more than {velocity} a minute.",
+    },
     "explain.filters": {"de": "Filter: {filters}", "en": "Filters: {filters}"},
     "explain.new_topic": {
         "de": "Gemessen: {current} Beiträge zu einem neuen Thema in {window}, sonst ≈ {baseline}. Sie feuert ab {min_count}.",
@@ -186,6 +194,14 @@ TEXTS: dict[str, dict[str, str]] = {
     "why.viral_post": {
         "de": "Regel „{rule}“: ein Beitrag erreicht mehr als {above} Menschen",
         "en": "Rule “{rule}”: a post reaches more than {above} people",
+    },
+    "why.viral_velocity": {
+        "de": "Regel „{rule}“: ein Beitrag gewinnt mehr als {velocity} erreichte Menschen pro Minute dazu",
+        "en": "Rule “{rule}”: a post gains more than {velocity} people reached a minute",
+    },
+    "why.viral_both": {
+        "de": "Regel „{rule}“: ein Beitrag erreicht mehr als {above} Menschen oder gewinnt mehr als {velocity} pro Minute dazu",
+        "en": "Rule “{rule}”: a post reaches more than {above} people or gains more than {velocity} a minute",
     },
     "why.new_topic": {
         "de": "Regel „{rule}“: ein Thema, das kein bekanntes abdeckt, mit mindestens {min_count} Beiträgen in {window}",

@@ -68,6 +68,12 @@ def tag(rules: list, post, scores) -> list[str]:
     return [r.name for r in rules if isinstance(r, TAGGED) and r.tags(post, scores)]
 
 
+def tag_growth(rules: list, before: float, after: float, velocity: float) -> list[str]:
+    """Names of the viral_post rules an engagement update counts for: reach before -> after,
+    gained at `velocity` people per minute (the match filters apply later, through the aggregates)."""
+    return [r.name for r in rules if isinstance(r, ViralPost) and r.grows(before, after, velocity)]
+
+
 def evaluate(rules: list, window: Window, open_alerts: dict[str, Alert], now: float) -> list:
     """Every rule against the aggregates up to `now` (event time): Fire and Resolve actions.
 

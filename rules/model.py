@@ -180,14 +180,34 @@ class SentimentShift(Base):
 
 
 class ViralPost(Base):
-    """A single post reaching very many people (followers, shares, likes, replies)."""
+    """A single post reaching very many people (followers, shares, likes, replies), or gaining them fast.
+
+    A post counts when its reach is above `reach_above` when first scored, or when an engagement
+    update carries it above; and when an engagement update shows it gaining more than
+    `velocity_above` people reached per minute since its previous observation (counted in the
+    minute of the update, however old the post). At least one of the two.
+    """
 
     type: Literal["viral_post"]
-    reach_above: float = Field(gt=0)
+    reach_above: float | None = Field(None, gt=0)
+    velocity_above: float | None = Field(None, gt=0)  # people reached per minute between two observations
     min_count: int = Field(1, ge=1)
 
+    @model_validator(mode="after")
+    def _a_threshold(self) -> "ViralPost":
+        if self.reach_above is None and self.velocity_above is None:
+            raise ValueError("a viral_post rule needs reach_above, velocity_above or both")
+        return self
+
     def tags(self, post, scores) -> bool:
-        return scores.reach > self.reach_above
+        return self.reach_above is not None and scores.reach > self.reach_above
+
+    def grows(self, before: float, after: float, velocity: float) -> bool:
+        """Whether an engagement update (reach before -> after, at velocity per minute) counts:
+        fast enough, or crossing reach_above (a post already counted above it is not counted again)."""
+        if self.velocity_above is not None and velocity > self.velocity_above:
+            return True
+        return self.reach_above is not None and before <= self.reach_above < after
 
 
 class NewTopic(Base):

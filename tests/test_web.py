@@ -102,7 +102,7 @@ def nothing_stored(ctx) -> bool:
 def test_single_post_is_stored_and_queued_before_the_answer(ctx, http):
     r = send(http, "/ingest/posts", generic(1, author={"id": "u-88", "name": "Jana", "followers": 312}))
     assert r.status_code == 202, r.text
-    assert r.json() == {"accepted": 1, "duplicates": [], "ids": ["p1"]}
+    assert r.json() == {"accepted": 1, "duplicates": [], "ids": ["p1"], "updated": []}
     post = stored(ctx, "generic:p1")
     assert post is not None and post.text == "Frage Nummer 1 zum Tarif" and post.created_at == T0 + 1
     assert post.followers == 312 and post.author_name == "Jana"
@@ -119,7 +119,7 @@ def test_list_and_batch_object_and_resend(ctx, http):
     assert all(stored(ctx, f"generic:p{i}") for i in range(1, 6))
     r = send(http, "/ingest/posts", {"posts": [generic(2), generic(5), generic(6)]})
     assert r.status_code == 202
-    assert r.json() == {"accepted": 1, "duplicates": ["p2", "p5"], "ids": ["p6"]}
+    assert r.json() == {"accepted": 1, "duplicates": ["p2", "p5"], "ids": ["p6"], "updated": []}
     assert ctx.store.pending_count() == 6
     assert ctx.store.stats()["duplicates"] == 2
 

@@ -7,7 +7,7 @@ import sys
 from typing import Annotated, Any
 
 from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError,
-                      WithJsonSchema)
+                      ValidationInfo, WithJsonSchema, field_validator)
 
 from bot.models import Post
 from bot.sources import InputError, load_json, problems, unix_seconds
@@ -73,11 +73,15 @@ class Geo(Strict):
 class GenericPost(Strict):
     """One post or comment from an owned channel."""
 
-    id: Id = Field(title="Post id", description="Unique within the source; the same id again is a duplicate and is dropped.")
+    id: Id = Field(title="Post id", description="Unique within the source; the same id again is a duplicate and is dropped, "
+                   "unless its engagement counts changed (an engagement update: the new counts are kept, nothing else).")
     channel: str = Field(title="Channel", description="The name of a source in config.yaml (sources[].name).",
                          pattern=r"^[A-Za-z0-9_.-]+$")
     text: str = Field(title="Text", description=f"The post text, at most {MAX_TEXT} characters.", max_length=MAX_TEXT)
     created_at: Time = Field(title="Created at", description="ISO 8601 time with timezone, or unix seconds (not milliseconds).")
+    observed_at: Time | None = Field(None, title="Observed at",
+                                     description="When the followers and metrics counts were read, like created_at; "
+                                                 "default: when sitroom receives them. Not before created_at.")
     author: Author | None = Field(None, title="Author", description="Who wrote the post.")
     metrics: Metrics | None = Field(None, title="Metrics", description="Engagement counts.")
     language: str | None = Field(None, title="Language", description="ISO 639-1 code, e.g. 'de' or 'en'; detected when absent.",
@@ -87,6 +91,14 @@ class GenericPost(Strict):
     place: str | None = Field(None, title="Place", description="A place name the platform attached, e.g. 'Köln'.", max_length=200)
     in_reply_to: Id | None = Field(None, title="In reply to", description="Id of the post this one answers.")
 
+    @field_validator("observed_at")
+    @classmethod
+    def _after_creation(cls, v: float | None, info: ValidationInfo) -> float | None:
+        created = info.data.get("created_at")
+        if v is not None and created is not None and v < created:
+            raise ValueError("must not be before created_at: counts cannot be read before the post exists")
+        return v
+
     def to_post(self, source: str = SOURCE) -> Post:
         """The pipeline's Post for this validated input."""
         a, m = self.author, self.metrics or Metrics()
@@ -95,6 +107,7 @@ class GenericPost(Strict):
             author_id=a.id if a else "", author_name=a.name if a else "", followers=a.followers if a else 0,
             likes=m.likes, shares=m.shares, replies=m.replies, language=self.language, url=self.url,
             geo=(self.geo.lat, self.geo.lon) if self.geo else None, place=self.place, in_reply_to=self.in_reply_to,
+            observed_at=self.observed_at,
         )
 
 
@@ -148,7 +161,7 @@ def to_generic(post: Post) -> dict[str, Any]:
         d["metrics"] = {"likes": post.likes, "shares": post.shares, "replies": post.replies}
     if post.geo is not None:
         d["geo"] = {"lat": post.geo[0], "lon": post.geo[1]}
-    for key in ("language", "url", "place", "in_reply_to"):
+    for key in ("language", "url", "place", "in_reply_to", "observed_at"):
         if getattr(post, key) is not None:
             d[key] = getattr(post, key)
     return d
