@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Callable
 from zoneinfo import ZoneInfo
 
 from bot import render
+from bot.summary_text import clip
 
 if TYPE_CHECKING:
     from bot.summary import Interval, Summary
@@ -234,7 +235,7 @@ def bars_figure(rows: list[tuple[str, int, int]], lang: str, title: str):
     top = max(max(counts), 1)
     for yi, n, neg in zip(y, counts, negs):
         ax.text(n + top * 0.015, yi, _count(n, neg, lang), va="center", ha="left", fontsize=15, color=INK)
-    ax.set_yticks(y, [_clip(r[0], 26) for r in rows])
+    ax.set_yticks(y, [clip(r[0], 26) for r in rows])
     ax.set_xlim(0, top * 1.45)
     ax.set_ylim(-0.6, len(rows) - 0.4)
     ax.xaxis.set_visible(False)
@@ -254,7 +255,7 @@ def _png(fig) -> bytes:
 
 def _heading(fig, title: str, subtitle: str | None, height: float = HEIGHT) -> None:
     """Title (bold) and subtitle top left: the reader's eye starts there."""
-    fig.text(0.012, 1 - 0.18 / height, _clip(title, 70), fontsize=21, fontweight="bold", color=INK, va="top", ha="left")
+    fig.text(0.012, 1 - 0.18 / height, clip(title, 70), fontsize=21, fontweight="bold", color=INK, va="top", ha="left")
     if subtitle:
         fig.text(0.012, 1 - 0.62 / height, subtitle, fontsize=15, color=MUTED, va="top", ha="left")
 
@@ -370,6 +371,3 @@ def _count(n: int, neg: int, lang: str) -> str:
 def _percent(v: float, lang: str) -> str:
     return f"{v:.0f} %" if lang == "de" else f"{v:.0f}%"
 
-
-def _clip(text: str, length: int) -> str:
-    return text if len(text) <= length else text[: length - 1].rstrip() + "…"

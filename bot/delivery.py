@@ -47,7 +47,7 @@ def enqueue(ctx, alert, change: str, detail: dict | None = None) -> None:
         item = {"alert": alert.id, "change": change, "lang": lang}
         ctx.store.outbox_push(platform, destination, {**item, "detail": detail} if detail else item)
         if ctx.store.request_delivery(platform, destination):
-            _queue(ctx).enqueue(deliver, platform, destination, result_ttl=60, failure_ttl=7 * 86400)
+            queue(ctx).enqueue(deliver, platform, destination, result_ttl=60, failure_ttl=7 * 86400)
 
 
 def enqueue_direct(ctx, alert, member, lang: str) -> list[str]:
@@ -59,12 +59,13 @@ def enqueue_direct(ctx, alert, member, lang: str) -> list[str]:
             continue
         ctx.store.outbox_push(platform, user_id, {"alert": alert.id, "change": "paged", "lang": lang})
         if ctx.store.request_delivery(platform, user_id):
-            _queue(ctx).enqueue(deliver, platform, user_id, result_ttl=60, failure_ttl=7 * 86400)
+            queue(ctx).enqueue(deliver, platform, user_id, result_ttl=60, failure_ttl=7 * 86400)
         reached.append(platform)
     return reached
 
 
-def _queue(ctx) -> Queue:
+def queue(ctx) -> Queue:
+    """The delivery queue (alerts, follow-ups, reports): the worker takes it before scoring."""
     return Queue(QUEUE, connection=ctx.redis)
 
 
@@ -137,4 +138,4 @@ def _retry_in(ctx, platform: str, destination: str, seconds: float) -> None:
     if ctx.store.request_delivery(platform, destination):
         from datetime import timedelta
 
-        _queue(ctx).enqueue_in(timedelta(seconds=max(seconds, 0.5)), deliver, platform, destination, result_ttl=60)
+        queue(ctx).enqueue_in(timedelta(seconds=max(seconds, 0.5)), deliver, platform, destination, result_ttl=60)

@@ -65,6 +65,11 @@ def examples(ctx, name: str) -> list[str]:
     return next((list(t.post_keys) for t in _state(ctx).topics if t.name == name), [])
 
 
+def known_terms(ctx) -> detector.KnownTerms:
+    """The configured topics' keywords and the organisation's names, compiled once per context."""
+    return _state(ctx).known
+
+
 def _horizon(ctx) -> int:
     return detector.horizon_of(ctx.rules or (), SETTINGS)
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from collections import Counter
 
-from bot import render
+from bot import emerging, render
 from bot.aggregates import DIMS, Window, post_dims
 from bot.durations import format_duration
 from bot.texts import say
-from detectors import emerging as terms_of
-from detectors.emerging import POSTS_FIELD, KnownTerms, baseline_buckets, surprise
+from detectors.emerging import POSTS_FIELD, baseline_buckets, surprise
+from detectors.emerging import terms as post_terms
 
 LOOK_BACK = 3  # windows of per-minute history read to find where the change began
 MAX_TERMS = 5
@@ -153,16 +153,14 @@ def _terms(ctx, rule, labels, at) -> list[str]:
         return []
     if rule.type == "new_topic":  # its name is its top terms already
         return [t for t in labels.get("emerging", "").split(", ") if t][:MAX_TERMS]
-    docs = [terms_of.terms(post.text) for post, _ in matching_posts(ctx, rule, labels, at, 300)]
+    docs = [post_terms(post.text) for post, _ in matching_posts(ctx, rule, labels, at, 300)]
     if len(docs) < MIN_POSTS:
         return []
-    from bot.emerging import SETTINGS
-
     vocabulary = sorted({t for d in docs for t in d})
-    sums = ctx.store.emerging_sums(baseline_buckets(at - rule.window + SETTINGS.window, SETTINGS),
-                                   [POSTS_FIELD, *vocabulary])
+    day_before = baseline_buckets(at - rule.window + emerging.SETTINGS.window, emerging.SETTINGS)
+    sums = ctx.store.emerging_sums(day_before, [POSTS_FIELD, *vocabulary])
     # Configured keywords are what the topic is; what is new beyond them tells people more.
-    return new_terms(docs, sums, sums.pop(POSTS_FIELD), KnownTerms.from_config(ctx.cfg))
+    return new_terms(docs, sums, sums.pop(POSTS_FIELD), emerging.known_terms(ctx))
 
 
 def condition(rule, lang: str) -> str:

@@ -22,12 +22,6 @@ from bot.models import Alert, AlertStatus
 from bot.summary import Interval, Normal, PostRef
 from rules import engine
 
-TTL_S = 30 * 86400  # how long a report's page (and its charts) can be opened, at most
-
-
-def page_ttl(cfg) -> int:
-    """A page quotes customers' posts: it is kept no longer than the posts are (retention.posts)."""
-    return min(TTL_S, cfg.retention.posts)
 
 
 @dataclass
@@ -262,14 +256,15 @@ def charts_of(cfg, r: Report) -> dict:
 
 
 def make(ctx, department: str, start: float, end: float, **options) -> Made:
-    """Build, draw and keep a report (page as long as posts are kept, charts for TTL_S); returns its chat text and page."""
+    """Build, draw and keep a report (its page for report_text.page_ttl, charts for charts.TTL_S);
+    returns its chat text and page."""
     from bot import charts
 
     r = build(ctx, department, start, end, **options)
     drawn = charts_of(ctx.cfg, r)
     images = {name: {"url": charts.keep(ctx, c), "alt": c.alt} for name, c in drawn.items()}
     html = report_text.page(ctx.cfg, r, images)
-    path = f"/reports/{ctx.store.save_report(html, page_ttl(ctx.cfg))}"
+    path = f"/reports/{ctx.store.save_report(html, report_text.page_ttl(ctx.cfg))}"
     return Made(r, report_text.text(ctx.cfg, r, ctx.cfg.server.base_url() + path), path, drawn, images, html)
 
 

@@ -57,7 +57,7 @@ def send_due(ctx, now: float) -> int:
 
     queued = 0
     for spec, run in due(ctx, now):
-        delivery._queue(ctx).enqueue(deliver, ctx.cfg.reports.index(spec), run, result_ttl=60, failure_ttl=7 * 86400)
+        delivery.queue(ctx).enqueue(deliver, ctx.cfg.reports.index(spec), run, result_ttl=60, failure_ttl=7 * 86400)
         queued += 1
     return queued
 
@@ -90,7 +90,7 @@ def send(ctx, department: str, made: report.Made) -> None:
         target = getattr(dept.destinations, platform, None)
         if target is not None:
             destination = platforms.destination_id(platform, target)
-            delivery._queue(ctx).enqueue(post, platform, destination, made.text, list(made.charts.values()),
+            delivery.queue(ctx).enqueue(post, platform, destination, made.text, list(made.charts.values()),
                                          result_ttl=60, failure_ttl=7 * 86400)
 
 
@@ -117,6 +117,6 @@ def post(platform: str, destination: str, text: str, charts: list, attempt: int 
             return "failed"
         wait = 5 * 2 ** (attempt + 1)
         log.warning("report to %s %s failed (attempt %d), again in %d s: %s", platform, destination, attempt + 1, wait, e)
-    delivery._queue(ctx).enqueue_in(timedelta(seconds=max(wait, 0.5)), post, platform, destination, text, charts,
+    delivery.queue(ctx).enqueue_in(timedelta(seconds=max(wait, 0.5)), post, platform, destination, text, charts,
                                     attempt + 1, result_ttl=60, failure_ttl=7 * 86400)
     return "retry"

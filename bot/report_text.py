@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from bot import render
 from bot import summary as summaries
-from bot.summary_text import _clip, _factor
+from bot.summary_text import clip, factor
 from bot.texts import say as say_common
 
 TEXTS: dict[str, dict[str, str]] = {
@@ -88,10 +88,12 @@ TEXTS: dict[str, dict[str, str]] = {
 }
 
 
-def report_ttl_days(cfg) -> int:
-    from bot.report import page_ttl  # report imports this module
+PAGE_TTL_S = 30 * 86400  # how long a report's page can be opened, at most
 
-    return max(1, round(page_ttl(cfg) / 86400))
+
+def page_ttl(cfg) -> int:
+    """A page quotes customers' posts: it is kept no longer than the posts are (retention.posts)."""
+    return min(PAGE_TTL_S, cfg.retention.posts)
 
 
 def say(key: str, lang: str, **values) -> str:
@@ -137,7 +139,7 @@ def versus(n: int, expected: float | None, lang: str, short: bool = False) -> st
         return say(f"{kind}.rare", lang)
     ratio, shown = n / max(expected, 1.0), render.number(expected, lang)
     if ratio >= 1.5:
-        return say(f"{kind}.more", lang, factor=_factor(ratio, lang), expected=shown)
+        return say(f"{kind}.more", lang, factor=factor(ratio, lang), expected=shown)
     return say(f"{kind}.less" if ratio <= 0.67 else f"{kind}.usual", lang, expected=shown)
 
 
@@ -218,7 +220,7 @@ def text(cfg, r, link: str) -> str:
     lines.append(alerts_line(r, lang))
     if r.widest and r.widest[0].reach:
         top = r.widest[0]
-        lines.append(say("widest", lang, text=_clip(top.text, 80), reach=render.number(top.reach, lang),
+        lines.append(say("widest", lang, text=clip(top.text, 80), reach=render.number(top.reach, lang),
                          url=f" {top.url}" if top.url else ""))
     lines.append(say("link", lang, url=link))
     return "\n".join(lines)
@@ -296,7 +298,7 @@ def _quotes(posts, r, lang: str, reach: bool) -> str:
     out = []
     for p in posts:
         meta = when(p.at, r.tz, lang) + (" · " + say("people", lang, reach=render.number(p.reach, lang)) if reach else "")
-        out.append(f"<blockquote>{_e(_clip(p.text, 400))}<small>{_link(p.url, meta)}</small></blockquote>")
+        out.append(f"<blockquote>{_e(clip(p.text, 400))}<small>{_link(p.url, meta)}</small></blockquote>")
     return "".join(out)
 
 
@@ -328,4 +330,4 @@ def page(cfg, r, images: dict) -> str:
             f"<title>{_e(heading)} – {_e(span(r, lang))}</title><style>{CSS}</style></head><body><main>"
             f"<h1>{_e(heading)}</h1><p class=sub>{_e(_subject(cfg, r, lang))}<br>{_e(span(r, lang))} ({_e(r.tz)})</p>"
             + "".join(sections)
-            + f"<footer>{_e(note)} {_e(say('note.link', lang, days=report_ttl_days(cfg)))}</footer></main></body></html>")
+            + f"<footer>{_e(note)} {_e(say('note.link', lang, days=max(1, round(page_ttl(cfg) / 86400))))}</footer></main></body></html>")

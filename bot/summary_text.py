@@ -83,7 +83,7 @@ def _size(s: Summary, lang: str, tz) -> str:
     if normal.expected is None:
         return say("sum.size.none", lang, n=n, trend=trend)
     how = "rare" if normal.expected < summaries.RARE else "more" if s.ratio >= 1.5 else "less" if s.ratio <= 0.67 else "usual"
-    values = {"n": n, "trend": trend, "factor": _factor(s.ratio, lang)}
+    values = {"n": n, "trend": trend, "factor": factor(s.ratio, lang)}
     if normal.method == "before":
         window = format_duration(s.window_s)
         expected = render.number(normal.expected, lang)
@@ -122,7 +122,7 @@ def _part(hour: int) -> int:
     return 0
 
 
-def _factor(ratio: float | None, lang: str) -> str:
+def factor(ratio: float | None, lang: str) -> str:
     if ratio is None:
         return ""
     text = f"{ratio:.0f}" if ratio >= 10 else f"{ratio:.1f}".removesuffix(".0")
@@ -198,14 +198,14 @@ def _reach(s: Summary, lang: str, full: bool) -> str:
     widest = ""
     if s.widest and s.widest[0].reach and not full:
         top = s.widest[0]
-        widest = say("sum.reach.widest", lang, text=_clip(top.text, 80), reach=render.number(top.reach, lang), url=_url(top))
+        widest = say("sum.reach.widest", lang, text=clip(top.text, 80), reach=render.number(top.reach, lang), url=_url(top))
     return say("sum.reach", lang, reach=render.number(s.reach, lang), widest=widest)
 
 
 def _post(p, lang: str, length: int, reach: bool = False) -> str:
     if reach:
-        return say("sum.post_reach", lang, reach=render.number(p.reach, lang), text=_clip(p.text, length), url=_url(p))
-    return say("sum.post", lang, text=_clip(p.text, length), url=_url(p))
+        return say("sum.post_reach", lang, reach=render.number(p.reach, lang), text=clip(p.text, length), url=_url(p))
+    return say("sum.post", lang, text=clip(p.text, length), url=_url(p))
 
 
 def _alert(a, lang: str, tz) -> str:
@@ -220,7 +220,7 @@ def _alert(a, lang: str, tz) -> str:
 
 def _reasons(s: Summary, lang: str) -> str:
     factors = {"volume": summaries.ELEVATED_RATIO, "volume_critical": summaries.CRITICAL_RATIO}
-    reasons = [say(f"sum.reason.{r}", lang, factor=_factor(factors.get(r), lang)) for r in s.reasons]
+    reasons = [say(f"sum.reason.{r}", lang, factor=factor(factors.get(r), lang)) for r in s.reasons]
     return say("sum.why", lang, status=say(f"sum.status.{s.status}", lang).lower(),
                reasons="; ".join(reasons) or say("sum.reason.none", lang))
 
@@ -229,7 +229,7 @@ def _clock(ts: float | None, tz) -> str:
     return datetime.fromtimestamp(ts, tz).strftime("%H:%M") if ts else "?"
 
 
-def _clip(text: str, length: int) -> str:
+def clip(text: str, length: int) -> str:
     text = " ".join(text.split())
     return text if len(text) <= length else text[: length - 1].rstrip() + "…"
 
